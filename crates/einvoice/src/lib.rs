@@ -14,3 +14,8 @@ pub use model::*;
 pub use mtt::{MttCode, MttCodeError};
 pub use taxcode::{TaxCodeError, TaxCodeKind, validate_tax_code};
 pub use words::amount_in_words;
+pub mod c14n;
+pub mod dom;
+pub mod xml;
+
+pub use xml::{ReadError, read_invoice, write_invoice};
