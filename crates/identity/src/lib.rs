@@ -4,12 +4,24 @@
 //!   personal tax code since 1 July 2025.
 //! * [`personal_id`] — the 12-digit personal identification number (CCCD) with advisory decoding of
 //!   the legacy structure.
+//! * [`phone`] — Vietnamese mobile numbers, carriers, and [`mask`] for logs and UI.
+//! * [`mrz`] — ICAO 9303 TD1 machine-readable zone of the chip ID card.
+//! * [`otp`] — HOTP (RFC 4226) and TOTP (RFC 6238).
+//! * [`ekyc`] — eKYC levels and MRZ-versus-entered-data comparison.
 //!
 //! The crate is pure: no I/O, no clock reads (time is always passed in), no `unsafe`.
 #![forbid(unsafe_code)]
 
+pub mod ekyc;
+pub mod mrz;
+pub mod otp;
 pub mod personal_id;
+pub mod phone;
 pub mod tax_code;
 
+pub use ekyc::{BirthDate, EkycLevel, Mismatch, check_mrz};
+pub use mrz::{Mrz, MrzError};
+pub use otp::{Algorithm, Hotp, OtpError, Totp};
 pub use personal_id::{PersonalId, PersonalIdError, Registration, Sex};
+pub use phone::{Carrier, Phone, PhoneError, mask};
 pub use tax_code::{TaxCode, TaxCodeError, TaxCodeKind, check_digit};
