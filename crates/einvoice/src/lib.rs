@@ -19,3 +19,11 @@ pub mod dom;
 pub mod xml;
 
 pub use xml::{ReadError, read_invoice, write_invoice};
+pub mod base64;
+pub mod dsig;
+pub mod x509;
+
+pub use dsig::{
+    SignOptions, SignatureReport, SigningKey, VerifyOptions, sign_enveloped, sign_invoice,
+    verify_signatures,
+};

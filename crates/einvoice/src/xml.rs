@@ -139,10 +139,6 @@ impl XmlOut {
             .w
             .write_event(Event::Text(BytesText::from_escaped(escape_text(&safe))));
     }
-    /// Raw, already well-formed XML.
-    pub(crate) fn raw(&mut self, xml: &str) {
-        let _ = self.w.get_mut().extend_from_slice(xml.as_bytes());
-    }
     pub(crate) fn el(&mut self, name: &str, t: &str) {
         self.start(name);
         self.text(t);

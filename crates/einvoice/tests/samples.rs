@@ -2,7 +2,10 @@
 
 use einvoice::*;
 
-fn sample(name: &str) -> String {
+mod common;
+use common::sample;
+
+fn _unused_sample(name: &str) -> String {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples/einvoice");
     std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
