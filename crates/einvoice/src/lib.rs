@@ -27,3 +27,4 @@ pub use dsig::{
     SignOptions, SignatureReport, SigningKey, VerifyOptions, sign_enveloped, sign_invoice,
     verify_signatures,
 };
+pub mod envelope;

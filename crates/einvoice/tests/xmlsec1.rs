@@ -72,3 +72,25 @@ fn xmlsec1_accepts_exclusive_c14n_signature() {
     let (ok, log) = xmlsec1_verify(&signed, &["DLHDon"], "exc");
     assert!(ok, "xmlsec1 rejected the exclusive-C14N signature:\n{log}");
 }
+
+#[test]
+fn xmlsec1_accepts_signed_206() {
+    use einvoice::envelope::{Header, build_signed_206, message_id};
+    let h = Header {
+        version: "2.0.1".into(),
+        sender: "0106324653".into(),
+        receiver: "TCT".into(),
+        kind: 206,
+        id: message_id("0106324653", [1; 16]),
+        reference_id: None,
+        tax_code: "0106324653".into(),
+        count: 0,
+    };
+    let invoices: Vec<Invoice> = (1..=5).map(mtt_invoice).collect();
+    let xml = build_signed_206(&h, "DLieu-206", &invoices, &key(), time()).unwrap();
+    let (ok, log) = xmlsec1_verify(&xml, &["DLieu"], "msg206");
+    assert!(ok, "xmlsec1 rejected the 206 signature:\n{log}");
+    let tampered = xml.replacen("<SHDon>3</SHDon>", "<SHDon>4</SHDon>", 1);
+    let (ok, log) = xmlsec1_verify(&tampered, &["DLieu"], "msg206t");
+    assert!(!ok, "xmlsec1 accepted a tampered 206:\n{log}");
+}
