@@ -28,3 +28,6 @@ pub use dsig::{
     verify_signatures,
 };
 pub mod envelope;
+pub mod validate;
+
+pub use validate::{Context, Rule, Severity, Violation, validate, validate_numbering};

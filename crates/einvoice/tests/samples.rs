@@ -66,3 +66,17 @@ fn samples_round_trip_through_writer() {
         assert_eq!(again, inv, "{name}");
     }
 }
+
+#[test]
+fn samples_validate_with_expected_findings() {
+    use einvoice::validate::{Context, Rule, validate};
+    // VNPAY non-coded invoices: consistent
+    for name in ["noncoded-K23TKK-1063.xml", "noncoded-K23TLL-226.xml"] {
+        let v = validate(&read_invoice(&sample(name)).unwrap(), &Context::default());
+        assert!(v.is_empty(), "{name}: {v:#?}");
+    }
+    // TS24 test invoice: per-rate VAT written 84 000 for a 10 % base of 1 200 000
+    let v = validate(&read_invoice(&sample("coded-C21TCT-14.xml")).unwrap(), &Context::default());
+    let rules: Vec<Rule> = v.iter().map(|x| x.rule).collect();
+    assert_eq!(rules, vec![Rule::RateTotals, Rule::Totals], "{v:#?}");
+}
