@@ -1,0 +1,359 @@
+//! JSON API under `/api/v1`. Routes are registered through `utoipa_axum::routes!`, so the
+//! OpenAPI document at `/api/v1/openapi.json` is generated from the same table that serves
+//! requests: a route cannot exist without its description.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
+use crate::import::{self, ImportError, ImportReport, Kind, RowError};
+use crate::places::Place;
+use crate::register::validate;
+use crate::register::{
+    BankAccount, BankAccountInput, ListQuery, Market, MarketInput, Merchant, MerchantInput, Page,
+    Stall, StallInput, store,
+};
+use crate::server::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Halong API",
+        description = "Cashless economy platform of Quảng Ninh: places, markets, stalls, \
+            merchants and payout accounts. Errors are JSON `{code, message_vi, message_en, \
+            details}`; `code` is stable.",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    components(schemas(ErrorBody, FieldError, RowError))
+)]
+struct ApiDoc;
+
+pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(list_places))
+        .routes(routes!(list_banks))
+        .routes(routes!(list_markets, create_market))
+        .routes(routes!(get_market, update_market))
+        .routes(routes!(list_stalls, create_stall))
+        .routes(routes!(get_stall, update_stall))
+        .routes(routes!(list_merchants, create_merchant))
+        .routes(routes!(get_merchant, update_merchant))
+        .routes(routes!(list_accounts, add_account))
+        .routes(routes!(delete_account))
+        .routes(routes!(post_import))
+        .split_for_parts();
+    (router, api)
+}
+
+fn found<T>(v: Option<T>, what: &str) -> ApiResult<T> {
+    v.ok_or_else(|| ApiError::not_found(what))
+}
+
+/// Every administrative unit of the province, with the former districts kept for reporting.
+#[utoipa::path(get, path = "/api/v1/places", tag = "places",
+    responses((status = 200, body = Vec<Place>)))]
+async fn list_places(State(st): State<AppState>) -> Json<Vec<Place>> {
+    Json(st.places.all().cloned().collect())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BankView {
+    pub bin: String,
+    pub code: String,
+    pub short_name: String,
+    pub name: String,
+    pub swift: Option<String>,
+    pub napas_transfer: bool,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct BankQuery {
+    /// Name, code or BIN; diacritics ignored.
+    q: Option<String>,
+}
+
+/// The bank directory (NAPAS BINs).
+#[utoipa::path(get, path = "/api/v1/banks", tag = "places", params(BankQuery),
+    responses((status = 200, body = Vec<BankView>)))]
+async fn list_banks(Query(q): Query<BankQuery>) -> Json<Vec<BankView>> {
+    let banks: Vec<&vietqr::banks::Bank> = match q.q.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => vietqr::banks::by_bin(s)
+            .map(|b| vec![b])
+            .unwrap_or_else(|| vietqr::banks::search(s)),
+        None => vietqr::banks::all().iter().collect(),
+    };
+    Json(banks.into_iter().map(bank_view).collect())
+}
+
+pub fn bank_view(b: &vietqr::banks::Bank) -> BankView {
+    BankView {
+        bin: b.bin.to_string(),
+        code: b.code.to_string(),
+        short_name: b.short_name.to_string(),
+        name: b.name.to_string(),
+        swift: b.swift.as_ref().map(|s| s.to_string()),
+        napas_transfer: b.napas_transfer,
+    }
+}
+
+// ---- markets ----
+
+#[utoipa::path(get, path = "/api/v1/markets", tag = "markets", params(ListQuery),
+    responses((status = 200, body = Page<Market>)))]
+async fn list_markets(
+    State(st): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Page<Market>>> {
+    Ok(Json(store::list_markets(&st.db, &q).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/markets", tag = "markets", request_body = MarketInput,
+    responses((status = 201, body = Market), (status = 422, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+async fn create_market(
+    State(st): State<AppState>,
+    Json(input): Json<MarketInput>,
+) -> ApiResult<(StatusCode, Json<Market>)> {
+    let row = validate::market(&input, &st.places).map_err(ApiError::validation)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(store::create_market(&st.db, &row, false).await?),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/markets/{id}", tag = "markets",
+    responses((status = 200, body = Market), (status = 404, body = ErrorBody)))]
+async fn get_market(State(st): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Market>> {
+    Ok(Json(found(store::get_market(&st.db, id).await?, "market")?))
+}
+
+#[utoipa::path(put, path = "/api/v1/markets/{id}", tag = "markets", request_body = MarketInput,
+    responses((status = 200, body = Market), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn update_market(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Json(input): Json<MarketInput>,
+) -> ApiResult<Json<Market>> {
+    let row = validate::market(&input, &st.places).map_err(ApiError::validation)?;
+    Ok(Json(found(
+        store::update_market(&st.db, id, &row).await?,
+        "market",
+    )?))
+}
+
+// ---- stalls ----
+
+#[utoipa::path(get, path = "/api/v1/stalls", tag = "stalls", params(ListQuery),
+    responses((status = 200, body = Page<Stall>)))]
+async fn list_stalls(
+    State(st): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Page<Stall>>> {
+    Ok(Json(store::list_stalls(&st.db, &q).await?))
+}
+
+/// References are checked here, so that a missing market or merchant is a field error
+/// (422) like any other, not a bare constraint violation.
+async fn check_stall(st: &AppState, input: &StallInput) -> ApiResult<validate::StallRow> {
+    let mut errors = validate::stall(input).err().unwrap_or_default();
+    if store::get_market(&st.db, input.market_id).await?.is_none() {
+        errors.push(FieldError::new(
+            "market_id",
+            "unknown_market",
+            "Không có chợ này",
+            "No such market",
+        ));
+    }
+    if let Some(m) = input.merchant_id
+        && store::get_merchant(&st.db, m).await?.is_none()
+    {
+        errors.push(FieldError::new(
+            "merchant_id",
+            "unknown_merchant",
+            "Không có người bán này",
+            "No such merchant",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    validate::stall(input).map_err(ApiError::validation)
+}
+
+#[utoipa::path(post, path = "/api/v1/stalls", tag = "stalls", request_body = StallInput,
+    responses((status = 201, body = Stall), (status = 422, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+async fn create_stall(
+    State(st): State<AppState>,
+    Json(input): Json<StallInput>,
+) -> ApiResult<(StatusCode, Json<Stall>)> {
+    let row = check_stall(&st, &input).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(store::create_stall(&st.db, &row, false).await?),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/stalls/{id}", tag = "stalls",
+    responses((status = 200, body = Stall), (status = 404, body = ErrorBody)))]
+async fn get_stall(State(st): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Stall>> {
+    Ok(Json(found(store::get_stall(&st.db, id).await?, "stall")?))
+}
+
+#[utoipa::path(put, path = "/api/v1/stalls/{id}", tag = "stalls", request_body = StallInput,
+    responses((status = 200, body = Stall), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn update_stall(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Json(input): Json<StallInput>,
+) -> ApiResult<Json<Stall>> {
+    found(store::get_stall(&st.db, id).await?, "stall")?;
+    let row = check_stall(&st, &input).await?;
+    Ok(Json(found(
+        store::update_stall(&st.db, id, &row).await?,
+        "stall",
+    )?))
+}
+
+// ---- merchants ----
+
+#[utoipa::path(get, path = "/api/v1/merchants", tag = "merchants", params(ListQuery),
+    responses((status = 200, body = Page<Merchant>)))]
+async fn list_merchants(
+    State(st): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Page<Merchant>>> {
+    Ok(Json(store::list_merchants(&st.db, &q).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/merchants", tag = "merchants", request_body = MerchantInput,
+    responses((status = 201, body = Merchant), (status = 422, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+async fn create_merchant(
+    State(st): State<AppState>,
+    Json(input): Json<MerchantInput>,
+) -> ApiResult<(StatusCode, Json<Merchant>)> {
+    let row = validate::merchant(&input, &st.places).map_err(ApiError::validation)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(store::create_merchant(&st.db, &row, false).await?),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/merchants/{id}", tag = "merchants",
+    responses((status = 200, body = Merchant), (status = 404, body = ErrorBody)))]
+async fn get_merchant(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Merchant>> {
+    Ok(Json(found(
+        store::get_merchant(&st.db, id).await?,
+        "merchant",
+    )?))
+}
+
+#[utoipa::path(put, path = "/api/v1/merchants/{id}", tag = "merchants",
+    request_body = MerchantInput,
+    responses((status = 200, body = Merchant), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn update_merchant(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Json(input): Json<MerchantInput>,
+) -> ApiResult<Json<Merchant>> {
+    let row = validate::merchant(&input, &st.places).map_err(ApiError::validation)?;
+    Ok(Json(found(
+        store::update_merchant(&st.db, id, &row).await?,
+        "merchant",
+    )?))
+}
+
+#[utoipa::path(get, path = "/api/v1/merchants/{id}/bank-accounts", tag = "merchants",
+    responses((status = 200, body = Vec<BankAccount>), (status = 404, body = ErrorBody)))]
+async fn list_accounts(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<BankAccount>>> {
+    found(store::get_merchant(&st.db, id).await?, "merchant")?;
+    Ok(Json(store::list_accounts(&st.db, id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/merchants/{id}/bank-accounts", tag = "merchants",
+    request_body = BankAccountInput,
+    responses((status = 201, body = BankAccount), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn add_account(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Json(input): Json<BankAccountInput>,
+) -> ApiResult<(StatusCode, Json<BankAccount>)> {
+    found(store::get_merchant(&st.db, id).await?, "merchant")?;
+    let a = validate::bank_account(&input).map_err(ApiError::validation)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(store::add_account(&st.db, id, &a).await?),
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/merchants/{id}/bank-accounts/{account_id}",
+    tag = "merchants",
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn delete_account(
+    State(st): State<AppState>,
+    Path((id, account_id)): Path<(i64, i64)>,
+) -> ApiResult<StatusCode> {
+    if store::delete_account(&st.db, id, account_id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found("bank_account"))
+    }
+}
+
+// ---- imports ----
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ImportQuery {
+    /// `markets`, `stalls` or `merchants`.
+    kind: Kind,
+}
+
+/// Imports a CSV file (UTF-8, with or without BOM; Vietnamese or English headers) sent as the
+/// request body. All or nothing: a file with any bad row is refused whole (422, every bad
+/// row and column in `details.errors`) and nothing is written. Re-importing a file changes
+/// nothing.
+#[utoipa::path(post, path = "/api/v1/imports", tag = "imports", params(ImportQuery),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = ImportReport), (status = 422, body = ErrorBody),
+        (status = 400, body = ErrorBody)))]
+async fn post_import(
+    State(st): State<AppState>,
+    Query(q): Query<ImportQuery>,
+    body: Bytes,
+) -> ApiResult<Json<ImportReport>> {
+    match import::import_csv(&st.db, &st.places, q.kind, &body, &|_, _| {}).await {
+        Ok(r) => Ok(Json(r)),
+        Err(e) => Err(import_error(e)),
+    }
+}
+
+pub fn import_error(e: ImportError) -> ApiError {
+    match e {
+        ImportError::Malformed { vi, en } => ApiError::bad_request("malformed_csv", &vi, &en),
+        ImportError::Invalid(errors) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "import_rejected",
+            "Tệp bị từ chối toàn bộ: có dòng không hợp lệ; không có gì được ghi",
+            "File rejected whole: some rows are invalid; nothing was written",
+        )
+        .with_details(serde_json::json!({ "errors": errors })),
+        ImportError::Db(e) => e.into(),
+    }
+}

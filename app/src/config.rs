@@ -1,0 +1,138 @@
+//! Configuration of `halong serve`: command line, then environment (`HALONG_LISTEN`,
+//! `HALONG_DATA_DIR`, `DATABASE_URL`), then an optional TOML file, then defaults
+//! (127.0.0.1:8080, SQLite under `./halong-data/`).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct DbArgs {
+    /// Directory for the embedded SQLite database and other local files.
+    #[arg(long, env = "HALONG_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// `postgres://…` for PostgreSQL, or `sqlite://FILE`; default: SQLite in the data dir.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// TOML file with `listen`, `data_dir`, `database_url`, `demo` (default: ./halong.toml if
+    /// present).
+    #[arg(long, env = "HALONG_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "HALONG_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Seed the synthetic demo province (once; idempotent) and show demo hints.
+    #[arg(long, env = "HALONG_DEMO")]
+    pub demo: bool,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    demo: Option<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub demo: bool,
+}
+
+fn read_file(path: Option<&Path>) -> anyhow::Result<FileConfig> {
+    let (path, required) = match path {
+        Some(p) => (p.to_path_buf(), true),
+        None => (PathBuf::from("halong.toml"), false),
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(s) => {
+            toml::from_str(&s).map_err(|e| anyhow::anyhow!("config file {}: {e}", path.display()))
+        }
+        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
+            Ok(FileConfig::default())
+        }
+        Err(e) => Err(anyhow::anyhow!("config file {}: {e}", path.display())),
+    }
+}
+
+impl Config {
+    pub fn from_serve_args(args: &ServeArgs) -> anyhow::Result<Config> {
+        let file = read_file(args.db.config.as_deref())?;
+        let data_dir = args
+            .db
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("halong-data"));
+        let database_url = args
+            .db
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("halong.db").display()));
+        let listen = args
+            .listen
+            .or(file.listen)
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+        Ok(Config {
+            listen,
+            data_dir,
+            database_url,
+            demo: args.demo || file.demo.unwrap_or(false),
+        })
+    }
+
+    /// Database settings for commands that only need the database (`migrate`, `import`).
+    pub fn from_db_args(args: &DbArgs) -> anyhow::Result<Config> {
+        Config::from_serve_args(&ServeArgs {
+            db: args.clone(),
+            ..Default::default()
+        })
+    }
+
+    /// Creates the data directory when the database lives in it.
+    pub fn prepare_dirs(&self) -> anyhow::Result<()> {
+        if self.database_url.starts_with("sqlite:") {
+            std::fs::create_dir_all(&self.data_dir)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_then_file_then_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("h.toml");
+        std::fs::write(&file, "listen = \"0.0.0.0:9000\"\ndata_dir = \"/srv/h\"\n").unwrap();
+        let mut args = ServeArgs::default();
+        args.db.config = Some(file.clone());
+        let c = Config::from_serve_args(&args).unwrap();
+        assert_eq!(c.listen.to_string(), "0.0.0.0:9000");
+        assert_eq!(c.database_url, "sqlite:///srv/h/halong.db");
+        args.listen = Some("127.0.0.1:1".parse().unwrap());
+        args.db.database_url = Some("postgres://x/y".into());
+        let c = Config::from_serve_args(&args).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:1");
+        assert_eq!(c.database_url, "postgres://x/y");
+        std::fs::write(&file, "lisen = 1\n").unwrap();
+        assert!(
+            Config::from_serve_args(&args).is_err(),
+            "unknown keys are refused"
+        );
+    }
+}

@@ -1,0 +1,15 @@
+//! Halong: the application around the pure domain crates (`vietqr`, `identity`, …): storage,
+//! HTTP API, web UI, imports and the demo province. See ARCHITECTURE.md for the map.
+
+pub mod api;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod import;
+pub mod metrics;
+pub mod places;
+pub mod register;
+pub mod server;
+pub mod text;
+pub mod web;

@@ -1,0 +1,167 @@
+//! The HTTP server: state, router, start-up and graceful shutdown.
+//!
+//! The server keeps no state of its own besides caches of reference data: everything lives in
+//! the database, so several servers can share one PostgreSQL database.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderName, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::metrics::Metrics;
+use crate::places::Places;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub places: Arc<Places>,
+    pub metrics: Arc<Metrics>,
+    pub openapi: Arc<String>,
+    pub demo: bool,
+}
+
+/// Opens and migrates the database, seeds reference data (and the demo province if asked).
+pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
+    config.prepare_dirs()?;
+    let db = Db::connect(&config.database_url).await?;
+    db.migrate().await?;
+    let places = Places::load()?;
+    places.seed(&db).await?;
+    if config.demo {
+        crate::demo::seed(&db, &places).await?;
+    }
+    let (_, api) = crate::api::router();
+    Ok(AppState {
+        db,
+        places: Arc::new(places),
+        metrics: Arc::new(Metrics::default()),
+        openapi: Arc::new(api.to_pretty_json()?),
+        demo: config.demo,
+    })
+}
+
+pub fn router(state: AppState) -> Router {
+    let (api, _) = crate::api::router();
+    let request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .merge(api)
+        .merge(crate::web::router())
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::track,
+        ))
+        .layer(TraceLayer::new_for_http())
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+async fn openapi(State(st): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        st.openapi.as_str().to_owned(),
+    )
+}
+
+async fn healthz(State(st): State<AppState>) -> impl IntoResponse {
+    if st.db.ping().await {
+        (
+            StatusCode::OK,
+            axum::Json(serde_json::json!({"status": "ok"})),
+        )
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({"status": "database unavailable"})),
+        )
+    }
+}
+
+async fn metrics(State(st): State<AppState>) -> impl IntoResponse {
+    let (size, idle) = st.db.pool_stats();
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        st.metrics.render(size, idle),
+    )
+}
+
+/// A running server: its address and a way to stop it.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Stops accepting connections, lets in-flight requests finish, closes the pool.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.shutdown.send(());
+        self.task.await??;
+        self.state.db.close().await;
+        Ok(())
+    }
+}
+
+/// Binds and serves in the background (port 0 picks a free port: used by the tests).
+pub async fn start(config: &Config) -> anyhow::Result<Running> {
+    let state = prepare(config).await?;
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let app = router(state.clone());
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await
+    });
+    Ok(Running {
+        addr,
+        state,
+        shutdown: tx,
+        task,
+    })
+}
+
+/// `halong serve`: runs until SIGINT or SIGTERM, then drains in-flight requests.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let running = start(&config).await?;
+    tracing::info!(addr = %running.addr, engine = ?running.state.db.engine(), demo = config.demo, "listening");
+    shutdown_signal().await;
+    tracing::info!("shutting down: finishing in-flight requests");
+    running.stop().await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
