@@ -85,7 +85,11 @@ pub fn canonicalize_subtree(
 }
 
 /// Canonicalise a whole document (the `URI=""` node-set, or a re-parsed octet stream).
-pub fn canonicalize_document(doc: &Document, opts: &C14nOptions, exclude: Option<NodeId>) -> String {
+pub fn canonicalize_document(
+    doc: &Document,
+    opts: &C14nOptions,
+    exclude: Option<NodeId>,
+) -> String {
     let mut out = String::new();
     let mut before_root = true;
     for &n in &doc.top {
@@ -184,10 +188,10 @@ impl Canon<'_, '_> {
         if self.opts.exclusive {
             let mut used: Vec<String> = vec![el.prefix().to_owned()];
             for (k, _) in &el.attrs {
-                if let Some((p, _)) = k.split_once(':') {
-                    if p != "xml" {
-                        used.push(p.to_owned());
-                    }
+                if let Some((p, _)) = k.split_once(':')
+                    && p != "xml"
+                {
+                    used.push(p.to_owned());
                 }
             }
             for p in &self.opts.inclusive_prefixes {
@@ -220,11 +224,11 @@ impl Canon<'_, '_> {
         }
         // attributes sorted by (namespace URI, local name)
         let mut attrs: Vec<(String, String, &str, &str)> = Vec::new();
-        for (k, v) in el.attrs.iter().chain(
-            extra_xml_attrs
-                .iter()
-                .filter(|(k, _)| el.attr(k).is_none()),
-        ) {
+        for (k, v) in el
+            .attrs
+            .iter()
+            .chain(extra_xml_attrs.iter().filter(|(k, _)| el.attr(k).is_none()))
+        {
             let uri = Document::resolve(&scope, k, true).to_owned();
             let local = k.split_once(':').map_or(k.as_str(), |(_, l)| l).to_owned();
             attrs.push((uri, local, k, v));

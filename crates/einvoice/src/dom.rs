@@ -173,7 +173,11 @@ impl Document {
                         let a = a.map_err(|x| err(before, x.to_string()))?;
                         let key: String = a.key.as_ref().to_owned();
                         let value = a
-                            .normalized_value_with(XmlVersion::Implicit1_0, 1, resolve_predefined_entity)
+                            .normalized_value_with(
+                                XmlVersion::Implicit1_0,
+                                1,
+                                resolve_predefined_entity,
+                            )
                             .map_err(|x| err(before, x.to_string()))?
                             .into_owned();
                         check_chars(&value).map_err(|m| err(before, m))?;
@@ -234,7 +238,9 @@ impl Document {
                     }
                 }
                 Event::End(_) => {
-                    let id = stack.pop().ok_or_else(|| err(before, "unexpected end tag"))?;
+                    let id = stack
+                        .pop()
+                        .ok_or_else(|| err(before, "unexpected end tag"))?;
                     scopes.pop();
                     if let Node::Element(el) = &mut nodes[id] {
                         el.content_end = before as usize;
@@ -249,10 +255,7 @@ impl Document {
                     add_text(&mut nodes, &stack, &s, before)?;
                 }
                 Event::CData(c) => {
-                    let raw = c
-                        .as_ref()
-                        .replace("\r\n", "\n")
-                        .replace('\r', "\n");
+                    let raw = c.as_ref().replace("\r\n", "\n").replace('\r', "\n");
                     add_text(&mut nodes, &stack, &raw, before)?;
                 }
                 Event::GeneralRef(r) => {
@@ -399,8 +402,7 @@ impl Document {
             .enumerate()
             .filter_map(|(i, n)| match n {
                 Node::Element(e)
-                    if e
-                        .attrs
+                    if e.attrs
                         .iter()
                         .any(|(k, v)| (k == "Id" || k == "ID" || k == "id") && v == value) =>
                 {
@@ -437,13 +439,12 @@ fn add_text(nodes: &mut Vec<Node>, stack: &[NodeId], s: &str, at: u64) -> Result
         return Err(err(at, "text outside the root element"));
     };
     // merge with a preceding text sibling (text split around references)
-    if let Node::Element(e) = &nodes[parent] {
-        if let Some(&last) = e.children.last() {
-            if let Node::Text(t) = &mut nodes[last] {
-                t.push_str(s);
-                return Ok(());
-            }
-        }
+    if let Node::Element(e) = &nodes[parent]
+        && let Some(&last) = e.children.last()
+        && let Node::Text(t) = &mut nodes[last]
+    {
+        t.push_str(s);
+        return Ok(());
     }
     let id = nodes.len();
     nodes.push(Node::Text(s.to_owned()));

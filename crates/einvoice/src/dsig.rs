@@ -228,7 +228,9 @@ fn b64_sha256(data: &[u8]) -> String {
 }
 
 fn xml_text(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn find_signature_by_id(doc: &Document, id: &str) -> Option<NodeId> {
@@ -238,13 +240,27 @@ fn find_signature_by_id(doc: &Document, id: &str) -> Option<NodeId> {
 }
 
 /// Sign the element with `Id = opts.target_id` and insert an enveloped signature.
-pub fn sign_enveloped(xml: &str, key: &SigningKey, opts: &SignOptions) -> Result<String, SignError> {
+pub fn sign_enveloped(
+    xml: &str,
+    key: &SigningKey,
+    opts: &SignOptions,
+) -> Result<String, SignError> {
     let doc = Document::parse(xml)?;
     let targets = doc.find_by_id(&opts.target_id);
     let target = match targets.as_slice() {
         [t] => *t,
-        [] => return Err(SignError::Target(format!("no element with Id {}", opts.target_id))),
-        _ => return Err(SignError::Target(format!("Id {} not unique", opts.target_id))),
+        [] => {
+            return Err(SignError::Target(format!(
+                "no element with Id {}",
+                opts.target_id
+            )));
+        }
+        _ => {
+            return Err(SignError::Target(format!(
+                "Id {} not unique",
+                opts.target_id
+            )));
+        }
     };
     let sig_id = &opts.signature_id;
     let obj_id = format!("SigningTime-{sig_id}");
@@ -291,8 +307,7 @@ pub fn sign_enveloped(xml: &str, key: &SigningKey, opts: &SignOptions) -> Result
         .into_iter()
         .next()
         .ok_or_else(|| SignError::Container("object not found after insertion".into()))?;
-    let object_digest =
-        b64_sha256(canonicalize_subtree(&pdoc, pobj, &c14n_opts, None).as_bytes());
+    let object_digest = b64_sha256(canonicalize_subtree(&pdoc, pobj, &c14n_opts, None).as_bytes());
 
     // 3. SignedInfo, canonicalised in context, signed
     let signed_info = format!(
@@ -313,7 +328,9 @@ pub fn sign_enveloped(xml: &str, key: &SigningKey, opts: &SignOptions) -> Result
         base64::encode(&key.cert.der)
     );
     let build = |value: &str| {
-        format!("{sig_open}{signed_info}<SignatureValue>{value}</SignatureValue>{key_info}{object}</Signature>")
+        format!(
+            "{sig_open}{signed_info}<SignatureValue>{value}</SignatureValue>{key_info}{object}</Signature>"
+        )
     };
     let probe = insert_into(xml, &doc, container, exists, last_name, &build(""));
     let pdoc = Document::parse(&probe)?;
@@ -324,7 +341,14 @@ pub fn sign_enveloped(xml: &str, key: &SigningKey, opts: &SignOptions) -> Result
         .ok_or_else(|| SignError::Container("SignedInfo not found".into()))?;
     let si_c14n = canonicalize_subtree(&pdoc, psi, &c14n_opts, None);
     let value = base64::encode(&key.sign(si_c14n.as_bytes())?);
-    Ok(insert_into(xml, &doc, container, exists, last_name, &build(&value)))
+    Ok(insert_into(
+        xml,
+        &doc,
+        container,
+        exists,
+        last_name,
+        &build(&value),
+    ))
 }
 
 /// Sign an invoice written by [`crate::write_invoice`]: seller signature in
@@ -486,18 +510,21 @@ impl SignatureReport {
     }
 }
 
-fn dsig_children<'a>(doc: &'a Document, id: NodeId, local: &'a str) -> impl Iterator<Item = NodeId> + 'a {
+fn dsig_children<'a>(
+    doc: &'a Document,
+    id: NodeId,
+    local: &'a str,
+) -> impl Iterator<Item = NodeId> + 'a {
     doc.children_named(id, local)
 }
 
 fn c14n_options_of(doc: &Document, method_el: NodeId, uri: &str) -> Option<C14nOptions> {
     let mut o = C14nOptions::from_uri(uri)?;
-    if o.exclusive {
-        if let Some(inc) = doc.child(method_el, "InclusiveNamespaces") {
-            if let Some(list) = doc.element(inc).attr("PrefixList") {
-                o.inclusive_prefixes = list.split_whitespace().map(str::to_owned).collect();
-            }
-        }
+    if o.exclusive
+        && let Some(inc) = doc.child(method_el, "InclusiveNamespaces")
+        && let Some(list) = doc.element(inc).attr("PrefixList")
+    {
+        o.inclusive_prefixes = list.split_whitespace().map(str::to_owned).collect();
     }
     Some(o)
 }
@@ -618,19 +645,19 @@ fn chain_status(cert: &Certificate, extra: &[Certificate], opts: &VerifyOptions)
         if anchors.iter().any(|a| a.der == cur.der) {
             return ChainStatus::Trusted;
         }
-        if let Some(now) = opts.now_unix {
-            if !cur.valid_at(now) {
-                return ChainStatus::Untrusted(format!("{} is not valid now", cur.subject));
-            }
+        if let Some(now) = opts.now_unix
+            && !cur.valid_at(now)
+        {
+            return ChainStatus::Untrusted(format!("{} is not valid now", cur.subject));
         }
         if let Some(a) = anchors
             .iter()
             .find(|a| cur.verify_issued_by(a, opts.allow_sha1))
         {
-            if let Some(now) = opts.now_unix {
-                if !a.valid_at(now) {
-                    return ChainStatus::Untrusted(format!("{} is not valid now", a.subject));
-                }
+            if let Some(now) = opts.now_unix
+                && !a.valid_at(now)
+            {
+                return ChainStatus::Untrusted(format!("{} is not valid now", a.subject));
             }
             return ChainStatus::Trusted;
         }
@@ -770,7 +797,10 @@ fn verify_one(doc: &Document, sig: NodeId, opts: &VerifyOptions) -> SignatureRep
     let cert = signer.unwrap_or_else(|| certs[0].clone());
     if !report.signature_valid {
         let m = if cert.rsa_bits < opts.min_rsa_bits {
-            format!("RSA key of {} bits below the minimum {}", cert.rsa_bits, opts.min_rsa_bits)
+            format!(
+                "RSA key of {} bits below the minimum {}",
+                cert.rsa_bits, opts.min_rsa_bits
+            )
         } else {
             "signature value does not verify".to_owned()
         };
@@ -783,7 +813,10 @@ fn verify_one(doc: &Document, sig: NodeId, opts: &VerifyOptions) -> SignatureRep
         serial: cert.serial_hex.clone(),
         not_before: cert.not_before,
         not_after: cert.not_after,
-        validity: (x509::format_unix(cert.not_before), x509::format_unix(cert.not_after)),
+        validity: (
+            x509::format_unix(cert.not_before),
+            x509::format_unix(cert.not_after),
+        ),
         rsa_bits: cert.rsa_bits,
         valid_now: opts.now_unix.map(|n| cert.valid_at(n)),
     });
@@ -791,7 +824,10 @@ fn verify_one(doc: &Document, sig: NodeId, opts: &VerifyOptions) -> SignatureRep
 }
 
 /// Verify every XML-DSig `Signature` in a parsed document.
-pub fn verify_document(doc: &Document, opts: &VerifyOptions) -> Result<Vec<SignatureReport>, VerifyError> {
+pub fn verify_document(
+    doc: &Document,
+    opts: &VerifyOptions,
+) -> Result<Vec<SignatureReport>, VerifyError> {
     let sigs: Vec<NodeId> = doc
         .nodes
         .iter()
@@ -813,7 +849,10 @@ pub fn verify_document(doc: &Document, opts: &VerifyOptions) -> Result<Vec<Signa
 }
 
 /// Parse and verify every signature of a document.
-pub fn verify_signatures(xml: &str, opts: &VerifyOptions) -> Result<Vec<SignatureReport>, VerifyError> {
+pub fn verify_signatures(
+    xml: &str,
+    opts: &VerifyOptions,
+) -> Result<Vec<SignatureReport>, VerifyError> {
     if xml.len() > crate::xml::MAX_DOCUMENT_BYTES {
         return Err(VerifyError::Xml(XmlError {
             offset: 0,

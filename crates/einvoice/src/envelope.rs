@@ -94,9 +94,8 @@ fn read_header(doc: &Document) -> Result<Header, ReadError> {
     let tc = doc
         .child(doc.root, "TTChung")
         .ok_or_else(|| ReadError::Missing("TDiep/TTChung".into()))?;
-    let req = |n: &str| {
-        text(doc, tc, n).ok_or_else(|| ReadError::Missing(format!("TDiep/TTChung/{n}")))
-    };
+    let req =
+        |n: &str| text(doc, tc, n).ok_or_else(|| ReadError::Missing(format!("TDiep/TTChung/{n}")));
     let kind_s = req("MLTDiep")?;
     let kind = kind_s.trim().parse().map_err(|_| ReadError::Invalid {
         path: "TDiep/TTChung/MLTDiep".into(),
@@ -510,7 +509,10 @@ pub fn write_100(header: &Header, r: &Registration) -> String {
     o.start("TTChung");
     o.el("PBan", &h.version);
     o.el("MSo", "01/ĐKTĐ-HĐĐT");
-    o.el("Ten", "Tờ khai đăng ký/thay đổi thông tin sử dụng hóa đơn điện tử");
+    o.el(
+        "Ten",
+        "Tờ khai đăng ký/thay đổi thông tin sử dụng hóa đơn điện tử",
+    );
     o.el("HThuc", &r.kind.to_string());
     o.el("TNNT", &r.taxpayer_name);
     o.el("MST", &r.tax_code);
@@ -529,7 +531,14 @@ pub fn write_100(header: &Header, r: &Registration) -> String {
     o.el("CMTMTTien", if r.cash_register { "1" } else { "0" });
     o.end("HTHDon");
     o.start("LHDSDung");
-    for (f, tag) in [(1, "HDGTGT"), (2, "HDBHang"), (3, "HDBTSCong"), (4, "HDBHDTQGia"), (5, "HDKhac"), (6, "CTu")] {
+    for (f, tag) in [
+        (1, "HDGTGT"),
+        (2, "HDBHang"),
+        (3, "HDBTSCong"),
+        (4, "HDBHDTQGia"),
+        (5, "HDKhac"),
+        (6, "CTu"),
+    ] {
         o.el(tag, if r.forms.contains(&f) { "1" } else { "0" });
     }
     o.end("LHDSDung");
@@ -550,10 +559,18 @@ pub fn read_100(xml: &str) -> Result<(Header, Registration), ReadError> {
     let header = read_header(&doc)?;
     expect_kind(&header, code::REGISTRATION)?;
     let miss = |p: &str| ReadError::Missing(p.to_owned());
-    let dl = doc.child(doc.root, "DLieu").ok_or_else(|| miss("TDiep/DLieu"))?;
-    let tk = doc.child(dl, "TKhai").ok_or_else(|| miss("TDiep/DLieu/TKhai"))?;
-    let dlt = doc.child(tk, "DLTKhai").ok_or_else(|| miss("TKhai/DLTKhai"))?;
-    let tc = doc.child(dlt, "TTChung").ok_or_else(|| miss("DLTKhai/TTChung"))?;
+    let dl = doc
+        .child(doc.root, "DLieu")
+        .ok_or_else(|| miss("TDiep/DLieu"))?;
+    let tk = doc
+        .child(dl, "TKhai")
+        .ok_or_else(|| miss("TDiep/DLieu/TKhai"))?;
+    let dlt = doc
+        .child(tk, "DLTKhai")
+        .ok_or_else(|| miss("TKhai/DLTKhai"))?;
+    let tc = doc
+        .child(dlt, "TTChung")
+        .ok_or_else(|| miss("DLTKhai/TTChung"))?;
     let t = |n: &str| text(&doc, tc, n).unwrap_or_default();
     let nd = doc.child(dlt, "NDTKhai");
     let flag = |parent: &str, n: &str| {
@@ -562,7 +579,14 @@ pub fn read_100(xml: &str) -> Result<(Header, Registration), ReadError> {
             .is_some_and(|v| v.trim() == "1")
     };
     let mut forms = Vec::new();
-    for (f, tag) in [(1, "HDGTGT"), (2, "HDBHang"), (3, "HDBTSCong"), (4, "HDBHDTQGia"), (5, "HDKhac"), (6, "CTu")] {
+    for (f, tag) in [
+        (1, "HDGTGT"),
+        (2, "HDBHang"),
+        (3, "HDBTSCong"),
+        (4, "HDBHDTQGia"),
+        (5, "HDKhac"),
+        (6, "CTu"),
+    ] {
         if flag("LHDSDung", tag) {
             forms.push(f);
         }
@@ -606,7 +630,9 @@ impl RegistrationResult {
     /// Accepted and carrying a well-formed 5-character code (`A-Z0-9`).
     pub fn accepted_code(&self) -> Option<&str> {
         let c = self.mtt_code.as_deref()?.trim();
-        let ok = c.len() == 5 && c.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+        let ok = c.len() == 5
+            && c.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
         (ok && self.status != Some(2)).then_some(c)
     }
 }
@@ -655,7 +681,11 @@ pub fn write_103(header: &Header, r: &RegistrationResult) -> String {
 
 impl fmt::Display for Header {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {} → {} ({})", self.kind, self.sender, self.receiver, self.id)
+        write!(
+            f,
+            "{} {} → {} ({})",
+            self.kind, self.sender, self.receiver, self.id
+        )
     }
 }
 
@@ -743,7 +773,12 @@ mod tests {
             taxpayer_name: "Hộ kinh doanh Chợ Hạ Long".into(),
             tax_code: "0106324653".into(),
             tax_office: ("Chi cục Thuế khu vực Hạ Long".into(), "22701".into()),
-            contact: ("Nguyễn Văn A".into(), "Hạ Long".into(), "a@example.vn".into(), "0912345678".into()),
+            contact: (
+                "Nguyễn Văn A".into(),
+                "Hạ Long".into(),
+                "a@example.vn".into(),
+                "0912345678".into(),
+            ),
             place: "Hạ Long".into(),
             date: Date::new(2025, 6, 1).unwrap(),
             cash_register: true,
@@ -766,6 +801,9 @@ mod tests {
         };
         let back = read_103(&write_103(&res.header, &res)).unwrap();
         assert_eq!(back.accepted_code(), Some("VZQYY"));
-        assert!(read_999(&write_103(&res.header, &res)).is_err(), "wrong MLTDiep");
+        assert!(
+            read_999(&write_103(&res.header, &res)).is_err(),
+            "wrong MLTDiep"
+        );
     }
 }

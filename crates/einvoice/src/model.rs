@@ -44,7 +44,9 @@ fn days_in_month(year: u16, month: u8) -> u8 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
+            29
+        }
         2 => 28,
         _ => 0,
     }
@@ -401,12 +403,12 @@ impl VatRate {
                 if let Some(rest) = t.strip_prefix("KHAC:") {
                     let num = rest.strip_suffix('%').unwrap_or(rest);
                     let (i, f) = num.split_once('.').unwrap_or((num, ""));
-                    if (1..=2).contains(&i.len()) && f.len() <= 2 {
-                        if let Some(bp) = parse_fixed(num, 2) {
-                            if (0..=9999).contains(&bp) {
-                                return VatRate::Other(bp as u16);
-                            }
-                        }
+                    if (1..=2).contains(&i.len())
+                        && f.len() <= 2
+                        && let Some(bp) = parse_fixed(num, 2)
+                        && (0..=9999).contains(&bp)
+                    {
+                        return VatRate::Other(bp as u16);
                     }
                 }
                 VatRate::Unknown(s.to_owned())
@@ -435,7 +437,11 @@ impl VatRate {
             VatRate::Kct => "KCT".into(),
             VatRate::Kkknt => "KKKNT".into(),
             VatRate::Other(bp) => {
-                let pct = if version == FormatVersion::V2_0_0 { "" } else { "%" };
+                let pct = if version == FormatVersion::V2_0_0 {
+                    ""
+                } else {
+                    "%"
+                };
                 format!("KHAC:{}.{:02}{pct}", bp / 100, bp % 100)
             }
             VatRate::Unknown(s) => s.clone(),
@@ -627,7 +633,13 @@ pub struct Line {
 
 impl Line {
     /// A goods line with its amount computed by [`line_amount`] (no discount).
-    pub fn goods(name: &str, unit: &str, quantity: Quantity, unit_price: i64, rate: VatRate) -> Line {
+    pub fn goods(
+        name: &str,
+        unit: &str,
+        quantity: Quantity,
+        unit_price: i64,
+        rate: VatRate,
+    ) -> Line {
         Line {
             kind: ItemKind::Goods,
             name: name.into(),
@@ -902,7 +914,9 @@ mod tests {
         assert!(s.coded && s.is_cash_register() && s.year == 25);
         assert_eq!(s.to_string(), "C25MAA");
         assert!(Symbol::parse("K23TKK").is_ok());
-        for bad in ["1C25MAA", "A25MAA", "C2XMAA", "C25QAA", "C25Maa", "C25MA", ""] {
+        for bad in [
+            "1C25MAA", "A25MAA", "C2XMAA", "C25QAA", "C25Maa", "C25MA", "",
+        ] {
             assert!(Symbol::parse(bad).is_err(), "{bad}");
         }
     }
@@ -934,8 +948,14 @@ mod tests {
         ] {
             assert_eq!(VatRate::parse(s), r, "{s}");
         }
-        assert_eq!(VatRate::Other(526).to_xml(FormatVersion::V2_0_1), "KHAC:5.26%");
-        assert_eq!(VatRate::Other(526).to_xml(FormatVersion::V2_0_0), "KHAC:5.26");
+        assert_eq!(
+            VatRate::Other(526).to_xml(FormatVersion::V2_0_1),
+            "KHAC:5.26%"
+        );
+        assert_eq!(
+            VatRate::Other(526).to_xml(FormatVersion::V2_0_0),
+            "KHAC:5.26"
+        );
         assert!(!VatRate::parse("7%").is_allowed());
         assert!(!VatRate::parse("KHAC:123.4").is_allowed());
     }

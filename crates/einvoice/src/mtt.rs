@@ -165,7 +165,12 @@ mod tests {
         let m = MttCode::new(2, 5, "ZMFWJ", 12_345).unwrap();
         assert_eq!(m.to_string(), "M2-05-ZMFWJ-00000012345");
         assert_eq!(m.to_string().len(), 23);
-        assert!(MttCode::new(1, 25, "AB1C2", MAX_SEQUENCE).unwrap().next().is_none());
+        assert!(
+            MttCode::new(1, 25, "AB1C2", MAX_SEQUENCE)
+                .unwrap()
+                .next()
+                .is_none()
+        );
     }
 
     #[test]

@@ -73,13 +73,16 @@ mod tests {
 
     #[test]
     fn real_codes() {
-        for ok in ["0106324653", "0102182292", "0309478306", "0106322455", "0101352495"] {
+        for ok in [
+            "0106324653",
+            "0102182292",
+            "0309478306",
+            "0106322455",
+            "0101352495",
+        ] {
             assert_eq!(validate_tax_code(ok), Ok(TaxCodeKind::Ten), "{ok}");
         }
-        assert_eq!(
-            validate_tax_code("0102182292-998"),
-            Ok(TaxCodeKind::Branch)
-        );
+        assert_eq!(validate_tax_code("0102182292-998"), Ok(TaxCodeKind::Branch));
         assert_eq!(validate_tax_code("0102182292998"), Ok(TaxCodeKind::Branch));
         assert_eq!(
             validate_tax_code("001099012345"),
@@ -89,11 +92,20 @@ mod tests {
 
     #[test]
     fn bad_codes() {
-        assert_eq!(validate_tax_code("0106324654"), Err(TaxCodeError::CheckDigit));
-        assert_eq!(validate_tax_code("0102182293-998"), Err(TaxCodeError::CheckDigit));
+        assert_eq!(
+            validate_tax_code("0106324654"),
+            Err(TaxCodeError::CheckDigit)
+        );
+        assert_eq!(
+            validate_tax_code("0102182293-998"),
+            Err(TaxCodeError::CheckDigit)
+        );
         assert_eq!(validate_tax_code("010632465"), Err(TaxCodeError::Format));
         assert_eq!(validate_tax_code("01063246a3"), Err(TaxCodeError::Format));
         assert_eq!(validate_tax_code(""), Err(TaxCodeError::Format));
-        assert_eq!(validate_tax_code("0102182292-99"), Err(TaxCodeError::Format));
+        assert_eq!(
+            validate_tax_code("0102182292-99"),
+            Err(TaxCodeError::Format)
+        );
     }
 }

@@ -125,7 +125,13 @@ pub struct Context {
 struct Out(Vec<Violation>);
 
 impl Out {
-    fn push(&mut self, rule: Rule, path: impl Into<String>, vi: impl Into<String>, en: impl Into<String>) {
+    fn push(
+        &mut self,
+        rule: Rule,
+        path: impl Into<String>,
+        vi: impl Into<String>,
+        en: impl Into<String>,
+    ) {
         self.push_sev(rule, Severity::Error, path, vi, en);
     }
     fn push_sev(
@@ -189,8 +195,20 @@ fn words_match(stated: &str, total: i64) -> bool {
     [
         amount_in_words(total),
         amount_in_words_with(total, &bon),
-        amount_in_words_with(total, &WordsStyle { zero_tens_le: true, ..WordsStyle::default() }),
-        amount_in_words_with(total, &WordsStyle { zero_tens_le: true, ..bon }),
+        amount_in_words_with(
+            total,
+            &WordsStyle {
+                zero_tens_le: true,
+                ..WordsStyle::default()
+            },
+        ),
+        amount_in_words_with(
+            total,
+            &WordsStyle {
+                zero_tens_le: true,
+                ..bon
+            },
+        ),
     ]
     .iter()
     .any(|w| norm(w) == stated || norm(&w.replace("nghìn", "ngàn")) == stated)
@@ -214,7 +232,10 @@ pub fn validate(inv: &Invoice, ctx: &Context) -> Vec<Violation> {
         Err(_) => o.push(
             Rule::SymbolFormat,
             format!("{tc}/KHHDon"),
-            format!("Ký hiệu hóa đơn {:?} sai định dạng (ví dụ C25MAA)", inv.symbol),
+            format!(
+                "Ký hiệu hóa đơn {:?} sai định dạng (ví dụ C25MAA)",
+                inv.symbol
+            ),
             format!("Invoice symbol {:?} is malformed (e.g. C25MAA)", inv.symbol),
         ),
         Ok(s) => {
@@ -244,15 +265,15 @@ pub fn validate(inv: &Invoice, ctx: &Context) -> Vec<Violation> {
             format!("Invoice number {} outside 1-99,999,999", inv.number),
         );
     }
-    if let Some(today) = ctx.today {
-        if inv.issue_date > today {
-            o.push(
-                Rule::FutureDate,
-                format!("{tc}/NLap"),
-                format!("Ngày lập {} sau ngày hiện tại {today}", inv.issue_date),
-                format!("Issue date {} is after today {today}", inv.issue_date),
-            );
-        }
+    if let Some(today) = ctx.today
+        && inv.issue_date > today
+    {
+        o.push(
+            Rule::FutureDate,
+            format!("{tc}/NLap"),
+            format!("Ngày lập {} sau ngày hiện tại {today}", inv.issue_date),
+            format!("Issue date {} is after today {today}", inv.issue_date),
+        );
     }
     // required
     o.required(&format!("{P}/@Id"), &inv.data_id);
@@ -270,7 +291,10 @@ pub fn validate(inv: &Invoice, ctx: &Context) -> Vec<Violation> {
     }
     let is_mtt = symbol.as_ref().is_ok_and(Symbol::is_cash_register);
     if !is_mtt {
-        o.required(&format!("{tc}/DVTTe"), inv.currency.as_deref().unwrap_or(""));
+        o.required(
+            &format!("{tc}/DVTTe"),
+            inv.currency.as_deref().unwrap_or(""),
+        );
     }
     if let Some(b) = &inv.buyer {
         let nm = format!("{P}/NDHDon/NMua");
@@ -290,34 +314,40 @@ pub fn validate(inv: &Invoice, ctx: &Context) -> Vec<Violation> {
             Some(r) if !r.is_allowed() => o.push(
                 Rule::VatRateNotAllowed,
                 format!("{lp}/TSuat"),
-                format!("Thuế suất {:?} không thuộc danh mục cho phép", r.to_xml(inv.version)),
-                format!("VAT rate {:?} is not an allowed value", r.to_xml(inv.version)),
+                format!(
+                    "Thuế suất {:?} không thuộc danh mục cho phép",
+                    r.to_xml(inv.version)
+                ),
+                format!(
+                    "VAT rate {:?} is not an allowed value",
+                    r.to_xml(inv.version)
+                ),
             ),
-            None if inv.form == 1 && matches!(l.kind, ItemKind::Goods | ItemKind::Special) => o.push(
-                Rule::VatRateMissing,
-                format!("{lp}/TSuat"),
-                "Dòng hàng hóa của hóa đơn GTGT thiếu thuế suất",
-                "Goods line of a VAT invoice has no VAT rate",
-            ),
+            None if inv.form == 1 && matches!(l.kind, ItemKind::Goods | ItemKind::Special) => o
+                .push(
+                    Rule::VatRateMissing,
+                    format!("{lp}/TSuat"),
+                    "Dòng hàng hóa của hóa đơn GTGT thiếu thuế suất",
+                    "Goods line of a VAT invoice has no VAT rate",
+                ),
             _ => {}
         }
-        if let (Some(q), Some(p)) = (l.quantity, l.unit_price) {
-            if let Ok(expected) = line_amount(q, p, l.discount.unwrap_or(0)) {
-                if l.amount != Some(expected) {
-                    o.push(
-                        Rule::LineAmount,
-                        format!("{lp}/ThTien"),
-                        format!(
-                            "Thành tiền {} khác số lượng × đơn giá − chiết khấu = {expected}",
-                            l.amount.map_or("(trống)".into(), |a| a.to_string())
-                        ),
-                        format!(
-                            "Line amount {} differs from quantity × price − discount = {expected}",
-                            l.amount.map_or("(none)".into(), |a| a.to_string())
-                        ),
-                    );
-                }
-            }
+        if let (Some(q), Some(p)) = (l.quantity, l.unit_price)
+            && let Ok(expected) = line_amount(q, p, l.discount.unwrap_or(0))
+            && l.amount != Some(expected)
+        {
+            o.push(
+                Rule::LineAmount,
+                format!("{lp}/ThTien"),
+                format!(
+                    "Thành tiền {} khác số lượng × đơn giá − chiết khấu = {expected}",
+                    l.amount.map_or("(trống)".into(), |a| a.to_string())
+                ),
+                format!(
+                    "Line amount {} differs from quantity × price − discount = {expected}",
+                    l.amount.map_or("(none)".into(), |a| a.to_string())
+                ),
+            );
         }
         if l.kind == ItemKind::Special && inv.version != FormatVersion::V2_1_0 {
             o.push(
@@ -333,8 +363,14 @@ pub fn validate(inv: &Invoice, ctx: &Context) -> Vec<Violation> {
             o.push(
                 Rule::VatRateNotAllowed,
                 format!("{P}/NDHDon/TToan/THTTLTSuat/LTSuat[{}]/TSuat", i + 1),
-                format!("Thuế suất {:?} không thuộc danh mục cho phép", r.rate.to_xml(inv.version)),
-                format!("VAT rate {:?} is not an allowed value", r.rate.to_xml(inv.version)),
+                format!(
+                    "Thuế suất {:?} không thuộc danh mục cho phép",
+                    r.rate.to_xml(inv.version)
+                ),
+                format!(
+                    "VAT rate {:?} is not an allowed value",
+                    r.rate.to_xml(inv.version)
+                ),
             );
         }
     }
@@ -356,13 +392,16 @@ pub fn validate(inv: &Invoice, ctx: &Context) -> Vec<Violation> {
             for (rate, (b, x)) in &computed {
                 let s = stated.get(rate).copied();
                 if s != Some((*b, *x)) {
-                    let (sb, sx) = s.map_or(("(thiếu)".to_owned(), "(thiếu)".to_owned()), |(a, c)| {
-                        (a.to_string(), c.to_string())
-                    });
+                    let (sb, sx) = s.map_or(
+                        ("(thiếu)".to_owned(), "(thiếu)".to_owned()),
+                        |(a, c)| (a.to_string(), c.to_string()),
+                    );
                     o.push(
                         Rule::RateTotals,
                         format!("{tt}/THTTLTSuat/LTSuat[TSuat={rate}]"),
-                        format!("Tổng theo thuế suất {rate}: ghi {sb}/{sx}, tính từ các dòng {b}/{x}"),
+                        format!(
+                            "Tổng theo thuế suất {rate}: ghi {sb}/{sx}, tính từ các dòng {b}/{x}"
+                        ),
                         format!(
                             "Totals for rate {rate}: stated {}/{}, from lines {b}/{x}",
                             sb.replace("(thiếu)", "(missing)"),
@@ -384,16 +423,28 @@ pub fn validate(inv: &Invoice, ctx: &Context) -> Vec<Violation> {
             o.push(
                 Rule::Totals,
                 format!("{tt}/TgTCThue"),
-                format!("Tổng tiền chưa thuế {} khác tổng các dòng {}", t.before_tax, expected.before_tax),
-                format!("Total before VAT {} differs from the lines' {}", t.before_tax, expected.before_tax),
+                format!(
+                    "Tổng tiền chưa thuế {} khác tổng các dòng {}",
+                    t.before_tax, expected.before_tax
+                ),
+                format!(
+                    "Total before VAT {} differs from the lines' {}",
+                    t.before_tax, expected.before_tax
+                ),
             );
         }
         if t.tax != expected.tax {
             o.push(
                 Rule::Totals,
                 format!("{tt}/TgTThue"),
-                format!("Tổng tiền thuế {} khác tổng thuế theo thuế suất {}", t.tax, expected.tax),
-                format!("Total VAT {} differs from the per-rate VAT {}", t.tax, expected.tax),
+                format!(
+                    "Tổng tiền thuế {} khác tổng thuế theo thuế suất {}",
+                    t.tax, expected.tax
+                ),
+                format!(
+                    "Total VAT {} differs from the per-rate VAT {}",
+                    t.tax, expected.tax
+                ),
             );
         }
     }
@@ -403,8 +454,14 @@ pub fn validate(inv: &Invoice, ctx: &Context) -> Vec<Violation> {
         o.push(
             Rule::GrandTotal,
             format!("{tt}/TgTTTBSo"),
-            format!("Tổng tiền thanh toán {} khác tiền chưa thuế + thuế + phí = {sum}", t.total),
-            format!("Total {} differs from before-VAT + VAT + fees = {sum}", t.total),
+            format!(
+                "Tổng tiền thanh toán {} khác tiền chưa thuế + thuế + phí = {sum}",
+                t.total
+            ),
+            format!(
+                "Total {} differs from before-VAT + VAT + fees = {sum}",
+                t.total
+            ),
         );
     }
     if t.total_in_words.trim().is_empty() {
@@ -413,7 +470,11 @@ pub fn validate(inv: &Invoice, ctx: &Context) -> Vec<Violation> {
         o.push(
             Rule::TotalInWords,
             format!("{tt}/TgTTTBChu"),
-            format!("Số tiền bằng chữ không khớp {}: \"{}\"", t.total, amount_in_words(t.total)),
+            format!(
+                "Số tiền bằng chữ không khớp {}: \"{}\"",
+                t.total,
+                amount_in_words(t.total)
+            ),
             format!("Total in words does not spell {}", t.total),
         );
     }
@@ -429,7 +490,10 @@ pub fn validate(inv: &Invoice, ctx: &Context) -> Vec<Violation> {
             Some(Err(e)) => o.push(
                 Rule::MttCode,
                 "HDon/MCCQT",
-                format!("Mã MTT {:?} sai định dạng M1-YY-XXXXX-00000000001", inv.authority_code.as_deref().unwrap_or("")),
+                format!(
+                    "Mã MTT {:?} sai định dạng M1-YY-XXXXX-00000000001",
+                    inv.authority_code.as_deref().unwrap_or("")
+                ),
                 format!("MTT code: {e}"),
             ),
             Some(Ok(code)) => {
@@ -437,19 +501,35 @@ pub fn validate(inv: &Invoice, ctx: &Context) -> Vec<Violation> {
                     o.push(
                         Rule::MttCode,
                         "HDon/MCCQT",
-                        format!("Mã MTT có mẫu số {} khác KHMSHDon {}", code.form(), inv.form),
-                        format!("MTT code form {} differs from KHMSHDon {}", code.form(), inv.form),
+                        format!(
+                            "Mã MTT có mẫu số {} khác KHMSHDon {}",
+                            code.form(),
+                            inv.form
+                        ),
+                        format!(
+                            "MTT code form {} differs from KHMSHDon {}",
+                            code.form(),
+                            inv.form
+                        ),
                     );
                 }
-                if let Ok(s) = &symbol {
-                    if code.year() != s.year {
-                        o.push(
-                            Rule::MttCode,
-                            "HDon/MCCQT",
-                            format!("Năm trong mã MTT ({:02}) khác năm của ký hiệu ({:02})", code.year(), s.year),
-                            format!("MTT code year {:02} differs from symbol year {:02}", code.year(), s.year),
-                        );
-                    }
+                if let Ok(s) = &symbol
+                    && code.year() != s.year
+                {
+                    o.push(
+                        Rule::MttCode,
+                        "HDon/MCCQT",
+                        format!(
+                            "Năm trong mã MTT ({:02}) khác năm của ký hiệu ({:02})",
+                            code.year(),
+                            s.year
+                        ),
+                        format!(
+                            "MTT code year {:02} differs from symbol year {:02}",
+                            code.year(),
+                            s.year
+                        ),
+                    );
                 }
             }
         }
@@ -469,15 +549,15 @@ pub fn validate(inv: &Invoice, ctx: &Context) -> Vec<Violation> {
                 );
             }
         }
-    } else if let Some(code) = &inv.authority_code {
-        if code.chars().count() > 34 {
-            o.push(
-                Rule::AuthorityCode,
-                "HDon/MCCQT",
-                "Mã của cơ quan thuế dài quá 34 ký tự",
-                "Tax-authority code longer than 34 characters",
-            );
-        }
+    } else if let Some(code) = &inv.authority_code
+        && code.chars().count() > 34
+    {
+        o.push(
+            Rule::AuthorityCode,
+            "HDon/MCCQT",
+            "Mã của cơ quan thuế dài quá 34 ký tự",
+            "Tax-authority code longer than 34 characters",
+        );
     }
     // version features
     if inv.version != FormatVersion::V2_1_0 {
@@ -515,27 +595,36 @@ pub fn validate(inv: &Invoice, ctx: &Context) -> Vec<Violation> {
 /// within one seller, form, symbol and year, numbers are unique, without gaps, and a higher
 /// number is never issued on an earlier date. `first_expected` gives, per full symbol
 /// (`1C25MAA`), the number the batch must start with (e.g. last sent + 1).
-pub fn validate_numbering(invoices: &[Invoice], first_expected: &BTreeMap<String, u32>) -> Vec<Violation> {
+pub fn validate_numbering(
+    invoices: &[Invoice],
+    first_expected: &BTreeMap<String, u32>,
+) -> Vec<Violation> {
     let mut o = Out(Vec::new());
-    let mut groups: BTreeMap<(String, String, u16), Vec<(u32, Date, usize)>> = BTreeMap::new();
+    // (seller MST, full symbol, year) -> [(number, date, index in batch)]
+    type Key = (String, String, u16);
+    let mut groups: BTreeMap<Key, Vec<(u32, Date, usize)>> = BTreeMap::new();
     for (i, inv) in invoices.iter().enumerate() {
         groups
-            .entry((inv.seller.tax_code.clone(), inv.full_symbol(), inv.issue_date.year()))
+            .entry((
+                inv.seller.tax_code.clone(),
+                inv.full_symbol(),
+                inv.issue_date.year(),
+            ))
             .or_default()
             .push((inv.number, inv.issue_date, i));
     }
     for ((_, sym, year), mut v) in groups {
         v.sort();
         let path = |i: usize| format!("[{i}]/HDon/DLHDon/TTChung/SHDon");
-        if let Some(&start) = first_expected.get(&sym) {
-            if v[0].0 != start {
-                o.push(
-                    Rule::NumberGap,
-                    path(v[0].2),
-                    format!("{sym} năm {year}: số đầu tiên {} thay vì {start}", v[0].0),
-                    format!("{sym} {year}: first number {} instead of {start}", v[0].0),
-                );
-            }
+        if let Some(&start) = first_expected.get(&sym)
+            && v[0].0 != start
+        {
+            o.push(
+                Rule::NumberGap,
+                path(v[0].2),
+                format!("{sym} năm {year}: số đầu tiên {} thay vì {start}", v[0].0),
+                format!("{sym} {year}: first number {} instead of {start}", v[0].0),
+            );
         }
         for w in v.windows(2) {
             let (a, b) = (w[0], w[1]);
@@ -558,8 +647,14 @@ pub fn validate_numbering(invoices: &[Invoice], first_expected: &BTreeMap<String
                 o.push(
                     Rule::NumberOrder,
                     path(b.2),
-                    format!("{sym}: số {} lập ngày {} trước số {} ngày {}", b.0, b.1, a.0, a.1),
-                    format!("{sym}: number {} dated {} before number {} dated {}", b.0, b.1, a.0, a.1),
+                    format!(
+                        "{sym}: số {} lập ngày {} trước số {} ngày {}",
+                        b.0, b.1, a.0, a.1
+                    ),
+                    format!(
+                        "{sym}: number {} dated {} before number {} dated {}",
+                        b.0, b.1, a.0, a.1
+                    ),
                 );
             }
         }
@@ -598,7 +693,12 @@ mod tests {
 
     #[test]
     fn valid_invoice_has_no_violation() {
-        let v = validate(&good(), &Context { today: Some(Date::new(2025, 7, 1).unwrap()) });
+        let v = validate(
+            &good(),
+            &Context {
+                today: Some(Date::new(2025, 7, 1).unwrap()),
+            },
+        );
         assert!(v.is_empty(), "{v:#?}");
     }
 
@@ -621,7 +721,12 @@ mod tests {
             passport: Some("B1234567".into()),
             ..Buyer::default()
         });
-        let v = validate(&inv, &Context { today: Some(Date::new(2025, 6, 30).unwrap()) });
+        let v = validate(
+            &inv,
+            &Context {
+                today: Some(Date::new(2025, 6, 30).unwrap()),
+            },
+        );
         let rules: Vec<Rule> = v.iter().map(|x| x.rule).collect();
         for r in [
             Rule::FormNumber,
@@ -641,7 +746,10 @@ mod tests {
             assert!(rules.contains(&r), "{r:?} missing in {v:#?}");
         }
         // symbol unparsable: MTT checks not applicable, but the warning about DVTTe is not raised
-        assert!(v.iter().all(|x| !x.message_vi.is_empty() && !x.message_en.is_empty()));
+        assert!(
+            v.iter()
+                .all(|x| !x.message_vi.is_empty() && !x.message_en.is_empty())
+        );
         assert_eq!(
             v.iter().filter(|x| x.rule == Rule::TaxCode).count(),
             2,
@@ -655,18 +763,39 @@ mod tests {
         inv.authority_code = Some("M2-24-ABCDE-00000000005".into());
         inv.payment_method = Some("TM".into());
         let v = validate(&inv, &Context::default());
-        assert_eq!(v.iter().filter(|x| x.rule == Rule::MttCode).count(), 2, "{v:#?}");
-        assert!(v.iter().any(|x| x.rule == Rule::MttElement && x.severity == Severity::Warning));
+        assert_eq!(
+            v.iter().filter(|x| x.rule == Rule::MttCode).count(),
+            2,
+            "{v:#?}"
+        );
+        assert!(
+            v.iter()
+                .any(|x| x.rule == Rule::MttElement && x.severity == Severity::Warning)
+        );
         inv.authority_code = None;
-        assert!(validate(&inv, &Context::default()).iter().any(|x| x.rule == Rule::MttCode));
+        assert!(
+            validate(&inv, &Context::default())
+                .iter()
+                .any(|x| x.rule == Rule::MttCode)
+        );
         inv.symbol = "C24MAA".into();
-        assert!(validate(&inv, &Context::default()).iter().any(|x| x.rule == Rule::SymbolYear));
+        assert!(
+            validate(&inv, &Context::default())
+                .iter()
+                .any(|x| x.rule == Rule::SymbolYear)
+        );
     }
 
     #[test]
     fn words_variants_accepted() {
-        assert!(words_match("Một triệu hai trăm tám mươi bốn nghìn đồng.", 1_284_000));
-        assert!(words_match("Một triệu hai trăm tám mươi tư nghìn đồng chẵn", 1_284_000));
+        assert!(words_match(
+            "Một triệu hai trăm tám mươi bốn nghìn đồng.",
+            1_284_000
+        ));
+        assert!(words_match(
+            "Một triệu hai trăm tám mươi tư nghìn đồng chẵn",
+            1_284_000
+        ));
         assert!(words_match("Một trăm lẻ năm ngàn đồng", 105_000));
         assert!(!words_match("Một trăm đồng", 105_000));
     }
@@ -685,7 +814,12 @@ mod tests {
         let rules: Vec<Rule> = v.iter().map(|x| x.rule).collect();
         assert_eq!(
             rules,
-            vec![Rule::NumberGap, Rule::NumberDuplicate, Rule::NumberGap, Rule::NumberOrder],
+            vec![
+                Rule::NumberGap,
+                Rule::NumberDuplicate,
+                Rule::NumberGap,
+                Rule::NumberOrder
+            ],
             "{v:#?}"
         );
         assert!(validate_numbering(&[mk(1, 1), mk(2, 1)], &BTreeMap::new()).is_empty());

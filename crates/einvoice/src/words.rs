@@ -224,14 +224,8 @@ mod tests {
     #[test]
     fn above_one_billion() {
         assert_eq!(number_in_words(1_000_000_000), "một tỷ");
-        assert_eq!(
-            number_in_words(1_000_000_005),
-            "một tỷ không trăm linh năm"
-        );
-        assert_eq!(
-            number_in_words(2_500_000_000),
-            "hai tỷ năm trăm triệu"
-        );
+        assert_eq!(number_in_words(1_000_000_005), "một tỷ không trăm linh năm");
+        assert_eq!(number_in_words(2_500_000_000), "hai tỷ năm trăm triệu");
         assert_eq!(
             number_in_words(1_234_000_000_000),
             "một nghìn hai trăm ba mươi tư tỷ"
@@ -251,8 +245,16 @@ mod tests {
     fn negative_and_extremes() {
         assert_eq!(amount_in_words(-15_000), "Âm mười lăm nghìn đồng");
         let s = amount_in_words(i64::MIN);
-        assert!(s.starts_with("Âm chín tỷ hai trăm hai mươi ba triệu"), "{s}");
-        assert!(s.ends_with("tỷ tám trăm năm mươi tư triệu bảy trăm bảy mươi lăm nghìn tám trăm linh tám đồng"), "{s}");
+        assert!(
+            s.starts_with("Âm chín tỷ hai trăm hai mươi ba triệu"),
+            "{s}"
+        );
+        assert!(
+            s.ends_with(
+                "tỷ tám trăm năm mươi tư triệu bảy trăm bảy mươi lăm nghìn tám trăm linh tám đồng"
+            ),
+            "{s}"
+        );
         let s = amount_in_words(i64::MAX);
         assert!(s.starts_with("Chín tỷ hai trăm hai mươi ba triệu"), "{s}");
     }

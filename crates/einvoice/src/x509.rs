@@ -116,7 +116,7 @@ fn decode_string(tag: u8, c: &[u8]) -> Option<String> {
         0x0c | 0x13 | 0x16 | 0x12 | 0x1a => std::str::from_utf8(c).ok().map(str::to_owned),
         0x14 => Some(c.iter().map(|b| *b as char).collect()),
         0x1e => {
-            if c.len() % 2 != 0 {
+            if !c.len().is_multiple_of(2) {
                 return None;
             }
             let u: Vec<u16> = c
@@ -126,7 +126,7 @@ fn decode_string(tag: u8, c: &[u8]) -> Option<String> {
             String::from_utf16(&u).ok()
         }
         0x1c => {
-            if c.len() % 4 != 0 {
+            if !c.len().is_multiple_of(4) {
                 return None;
             }
             c.chunks(4)
@@ -158,8 +158,8 @@ fn format_name(content: &[u8]) -> R<String> {
             let (val, _) = read_tlv(r3)?;
             let oid_s = oid_to_string(oid.content);
             let key = attr_short(&oid_s).map_or_else(|| format!("OID.{oid_s}"), str::to_owned);
-            let v = decode_string(val.tag, val.content)
-                .unwrap_or_else(|| format!("#{}", hex(val.raw)));
+            let v =
+                decode_string(val.tag, val.content).unwrap_or_else(|| format!("#{}", hex(val.raw)));
             let needs_quotes = v.contains([',', '+', '"', '\\', '<', '>', ';'])
                 || v.starts_with(' ')
                 || v.ends_with(' ');
@@ -299,7 +299,11 @@ impl Certificate {
         let (alg, rest) = expect(rest, 0x30)?;
         let (sig, _) = expect(rest, 0x03)?;
         let (alg_oid, _) = expect(alg.content, 0x06)?;
-        let signature = sig.content.get(1..).ok_or(CertError("empty signature"))?.to_vec();
+        let signature = sig
+            .content
+            .get(1..)
+            .ok_or(CertError("empty signature"))?
+            .to_vec();
         let mut t = tbs.content;
         if t.first() == Some(&0xa0) {
             t = read_tlv(t)?.1;
@@ -315,7 +319,11 @@ impl Certificate {
         let (kalg, krest) = expect(spki.content, 0x30)?;
         let (koid, _) = expect(kalg.content, 0x06)?;
         let (kbits, _) = expect(krest, 0x03)?;
-        let public_key = kbits.content.get(1..).ok_or(CertError("empty key"))?.to_vec();
+        let public_key = kbits
+            .content
+            .get(1..)
+            .ok_or(CertError("empty key"))?
+            .to_vec();
         let key_algorithm = oid_to_string(koid.content);
         let rsa_bits = if key_algorithm == OID_RSA {
             rsa_modulus_bits(&public_key)
@@ -379,7 +387,12 @@ mod tests {
 
     #[test]
     fn garbage_is_an_error() {
-        for g in [&[][..], &[0x30], &[0x30, 0x85, 1, 1, 1, 1, 1], &[0x30, 0x03, 0x02, 0x01]] {
+        for g in [
+            &[][..],
+            &[0x30],
+            &[0x30, 0x85, 1, 1, 1, 1, 1],
+            &[0x30, 0x03, 0x02, 0x01],
+        ] {
             assert!(Certificate::from_der(g).is_err());
         }
     }

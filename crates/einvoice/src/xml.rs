@@ -95,7 +95,11 @@ pub(crate) fn escape_attr(s: &str) -> String {
 fn xml_safe(s: &str) -> Cow<'_, str> {
     let bad = |c: char| !matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..);
     if s.chars().any(bad) {
-        Cow::Owned(s.chars().map(|c| if bad(c) { '\u{FFFD}' } else { c }).collect())
+        Cow::Owned(
+            s.chars()
+                .map(|c| if bad(c) { '\u{FFFD}' } else { c })
+                .collect(),
+        )
     } else {
         Cow::Borrowed(s)
     }
@@ -415,7 +419,9 @@ pub fn read_invoice_at(doc: &Document, hdon: NodeId) -> Result<Invoice, ReadErro
         value: pban.clone(),
     })?;
     let form = c
-        .parse(tc, "KHMSHDon", pt, |s| s.parse::<u8>().ok().filter(|v| *v <= 9))?
+        .parse(tc, "KHMSHDon", pt, |s| {
+            s.parse::<u8>().ok().filter(|v| *v <= 9)
+        })?
         .ok_or_else(|| ReadError::Missing(format!("{pt}/KHMSHDon")))?;
     let number = c
         .parse(tc, "SHDon", pt, |s| {
@@ -433,7 +439,9 @@ pub fn read_invoice_at(doc: &Document, hdon: NodeId) -> Result<Invoice, ReadErro
             let pr = "HDon/DLHDon/TTChung/TTHDLQuan";
             Some(RelatedInvoice {
                 relation: c.parse(r, "TCHDon", pr, |s| s.parse().ok())?.unwrap_or(0),
-                source_kind: c.parse(r, "LHDCLQuan", pr, |s| s.parse().ok())?.unwrap_or(0),
+                source_kind: c
+                    .parse(r, "LHDCLQuan", pr, |s| s.parse().ok())?
+                    .unwrap_or(0),
                 form: c.opt(r, "KHMSHDCLQuan").unwrap_or_default(),
                 symbol: c.opt(r, "KHHDCLQuan").unwrap_or_default(),
                 number: c.opt(r, "SHDCLQuan").unwrap_or_default(),
@@ -481,7 +489,9 @@ pub fn read_invoice_at(doc: &Document, hdon: NodeId) -> Result<Invoice, ReadErro
         let pl = "HDon/DLHDon/NDHDon/DSHHDVu/HHDVu";
         for h in doc.children_named(ds, "HHDVu") {
             let kind = c
-                .parse(h, "TChat", pl, |s| s.parse::<u8>().ok().and_then(ItemKind::from_code))?
+                .parse(h, "TChat", pl, |s| {
+                    s.parse::<u8>().ok().and_then(ItemKind::from_code)
+                })?
                 .ok_or_else(|| ReadError::Missing(format!("{pl}/TChat")))?;
             lines.push(Line {
                 kind,
@@ -585,7 +595,13 @@ mod tests {
                 ..Seller::default()
             },
             lines: vec![
-                Line::goods("Mực một nắng", "kg", Quantity(1500), 650_000, VatRate::Eight),
+                Line::goods(
+                    "Mực một nắng",
+                    "kg",
+                    Quantity(1500),
+                    650_000,
+                    VatRate::Eight,
+                ),
                 Line::goods("Chả mực", "kg", Quantity::units(2), 380_000, VatRate::Eight),
             ],
             authority_code: Some("M1-25-ABCDE-00000000042".into()),
@@ -599,7 +615,9 @@ mod tests {
     fn write_read_round_trip() {
         let inv = sample_invoice();
         let xml = write_invoice(&inv);
-        assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?><HDon><DLHDon Id=\"DLHDon-1\">"));
+        assert!(xml.starts_with(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><HDon><DLHDon Id=\"DLHDon-1\">"
+        ));
         assert!(xml.contains("<THDon>"));
         assert!(xml.contains("&lt;1&gt; &amp; Co"));
         assert!(xml.ends_with("<DSCKS><NBan/></DSCKS></HDon>"));

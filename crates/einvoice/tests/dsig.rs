@@ -2,7 +2,7 @@
 
 mod common;
 use common::*;
-use einvoice::dsig::{ChainStatus, C14nMethod};
+use einvoice::dsig::{C14nMethod, ChainStatus};
 use einvoice::*;
 
 #[test]
@@ -19,9 +19,20 @@ fn sign_then_verify() {
     assert_eq!(r.references[0].target.as_deref(), Some("DLHDon"));
     assert_eq!(r.references[1].target.as_deref(), Some("Object"));
     let cert = r.certificate.as_ref().unwrap();
-    assert!(cert.subject.contains("UID=MST:0106324653"), "{}", cert.subject);
-    assert!(cert.subject.contains("CN=Chợ Hạ Long TEST"), "{}", cert.subject);
-    assert_eq!(cert.issuer, "C=VN, O=Halong Test CA, CN=Halong Test Root CA");
+    assert!(
+        cert.subject.contains("UID=MST:0106324653"),
+        "{}",
+        cert.subject
+    );
+    assert!(
+        cert.subject.contains("CN=Chợ Hạ Long TEST"),
+        "{}",
+        cert.subject
+    );
+    assert_eq!(
+        cert.issuer,
+        "C=VN, O=Halong Test CA, CN=Halong Test Root CA"
+    );
     assert_eq!(cert.rsa_bits, 2048);
     // the signed document still reads as the same invoice
     assert_eq!(read_invoice(&signed).unwrap(), mtt_invoice(7));
@@ -46,7 +57,9 @@ fn changing_one_amount_fails() {
     let r = &verify_signatures(&t2, &VerifyOptions::default()).unwrap()[0];
     assert!(!r.is_valid() && !r.references[1].digest_valid);
     // tampering with SignedInfo breaks the value
-    let t3 = signed.replacen("<Reference URI=", "<Reference  URI=", 1).replacen("Transform Algorithm", "Transform  Algorithm", 0);
+    let t3 = signed
+        .replacen("<Reference URI=", "<Reference  URI=", 1)
+        .replacen("Transform Algorithm", "Transform  Algorithm", 0);
     let t3 = t3.replacen("<DigestValue>", "<DigestValue> ", 1);
     let r = &verify_signatures(&t3, &VerifyOptions::default()).unwrap()[0];
     assert!(!r.signature_valid);
@@ -66,7 +79,17 @@ fn exclusive_c14n_signature() {
     let r = &verify_signatures(&signed, &VerifyOptions::default()).unwrap()[0];
     assert!(r.is_valid(), "{r:?}");
     // signing twice is refused
-    assert!(sign_enveloped(&signed, &key(), &SignOptions { signature_id: "x".into(), ..opts }).is_err());
+    assert!(
+        sign_enveloped(
+            &signed,
+            &key(),
+            &SignOptions {
+                signature_id: "x".into(),
+                ..opts
+            }
+        )
+        .is_err()
+    );
 }
 
 #[test]
@@ -99,7 +122,10 @@ fn chain_check() {
 
 #[test]
 fn key_and_certificate_must_match() {
-    assert!(SigningKey::from_pkcs8_der(&fixture("seller.key.pk8.der"), &fixture("ca.cert.der")).is_err());
+    assert!(
+        SigningKey::from_pkcs8_der(&fixture("seller.key.pk8.der"), &fixture("ca.cert.der"))
+            .is_err()
+    );
     assert!(SigningKey::from_pkcs8_der(b"junk", &fixture("seller.cert.der")).is_err());
 }
 
@@ -132,10 +158,17 @@ fn real_samples_verify() {
     assert!(c.subject.contains("UID=MST:0106324653"), "{}", c.subject);
     assert!(c.issuer.contains("SAFE-CA"), "{}", c.issuer);
     // 1024-bit key refused by default
-    let r = verify_signatures(&sample("noncoded-K23TLL-226.xml"), &VerifyOptions::default()).unwrap();
+    let r = verify_signatures(
+        &sample("noncoded-K23TLL-226.xml"),
+        &VerifyOptions::default(),
+    )
+    .unwrap();
     assert!(!r[0].is_valid());
     // SHA-1 refused on request
-    let no_sha1 = VerifyOptions { allow_sha1: false, ..legacy() };
+    let no_sha1 = VerifyOptions {
+        allow_sha1: false,
+        ..legacy()
+    };
     let r = verify_signatures(&sample("noncoded-K23TKK-1063.xml"), &no_sha1).unwrap();
     assert!(!r[0].is_valid());
 }
@@ -144,7 +177,10 @@ fn real_samples_verify() {
 fn tampered_samples_fail() {
     let s = sample("noncoded-K23TKK-1063.xml").replace("<TgTTTBSo>31030<", "<TgTTTBSo>31031<");
     assert!(!verify_signatures(&s, &legacy()).unwrap()[0].is_valid());
-    let s = sample("coded-C21TCT-14.xml").replace("00474597512BE94B7BAB367996EF464828", "00474597512BE94B7BAB367996EF464829");
+    let s = sample("coded-C21TCT-14.xml").replace(
+        "00474597512BE94B7BAB367996EF464828",
+        "00474597512BE94B7BAB367996EF464829",
+    );
     let r = verify_signatures(&s, &legacy()).unwrap();
     assert!(r[0].is_valid(), "seller signature does not cover MCCQT");
     assert!(!r[1].is_valid(), "CQT signature covers MCCQT");

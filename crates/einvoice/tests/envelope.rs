@@ -45,8 +45,14 @@ fn real_202_reads() {
     assert_eq!(h.sender, "TCT");
     assert_eq!(h.receiver, "V0309478306");
     assert_eq!(h.id, "TCTB2C5E9AF7DEF49B5BA33411171A2DF30");
-    assert_eq!(h.reference_id.as_deref(), Some("V03094783068DD2707F86154E8594A24EFC2BAE1227"));
+    assert_eq!(
+        h.reference_id.as_deref(),
+        Some("V03094783068DD2707F86154E8594A24EFC2BAE1227")
+    );
     assert_eq!(h.count, 1);
     assert_eq!(invs.len(), 1);
-    assert_eq!(invs[0], read_invoice(&sample("coded-C21TCT-14.xml")).unwrap());
+    assert_eq!(
+        invs[0],
+        read_invoice(&sample("coded-C21TCT-14.xml")).unwrap()
+    );
 }

@@ -6,7 +6,8 @@ use proptest::prelude::*;
 
 fn text() -> impl Strategy<Value = String> {
     // printable text including XML specials, Vietnamese letters, tabs/newlines/CR
-    proptest::string::string_regex("[a-zA-Z0-9 <>&\"'ăâđêôơưĂÂĐÊÔƠƯáàảãạếềểễệ\t\n\r.,:/-]{0,24}").unwrap()
+    proptest::string::string_regex("[a-zA-Z0-9 <>&\"'ăâđêôơưĂÂĐÊÔƠƯáàảãạếềểễệ\t\n\r.,:/-]{0,24}")
+        .unwrap()
 }
 
 fn opt_text() -> impl Strategy<Value = Option<String>> {
@@ -15,7 +16,11 @@ fn opt_text() -> impl Strategy<Value = Option<String>> {
 
 fn extra() -> impl Strategy<Value = Vec<ExtraField>> {
     proptest::collection::vec(
-        (text(), prop_oneof![Just("string".to_owned()), Just("numeric".to_owned())], opt_text())
+        (
+            text(),
+            prop_oneof![Just("string".to_owned()), Just("numeric".to_owned())],
+            opt_text(),
+        )
             .prop_map(|(name, kind, value)| ExtraField { name, kind, value }),
         0..3,
     )
@@ -57,7 +62,20 @@ fn line() -> impl Strategy<Value = Line> {
         extra(),
     )
         .prop_map(
-            |(kind, number, code, name, unit, quantity, unit_price, discount_rate, discount, amount, vat_rate, extra)| Line {
+            |(
+                kind,
+                number,
+                code,
+                name,
+                unit,
+                quantity,
+                unit_price,
+                discount_rate,
+                discount,
+                amount,
+                vat_rate,
+                extra,
+            )| Line {
                 kind,
                 number,
                 code,
@@ -76,7 +94,11 @@ fn line() -> impl Strategy<Value = Line> {
 
 fn invoice() -> impl Strategy<Value = Invoice> {
     let head = (
-        prop_oneof![Just(FormatVersion::V2_0_0), Just(FormatVersion::V2_0_1), Just(FormatVersion::V2_1_0)],
+        prop_oneof![
+            Just(FormatVersion::V2_0_0),
+            Just(FormatVersion::V2_0_1),
+            Just(FormatVersion::V2_1_0)
+        ],
         "[A-Za-z][A-Za-z0-9_-]{0,20}",
         text(),
         0u8..=9,
@@ -89,60 +111,93 @@ fn invoice() -> impl Strategy<Value = Invoice> {
         proptest::option::of(0i64..100_000_000),
         opt_text(),
     );
-    let seller = (text(), text(), text(), opt_text(), opt_text(), opt_text(), extra()).prop_map(
-        |(name, tax_code, address, store_code, phone, website, extra)| Seller {
-            name,
-            tax_code,
-            address,
-            store_code,
-            phone,
-            website,
-            extra,
-            ..Seller::default()
-        },
+    let seller = (
+        text(),
+        text(),
+        text(),
+        opt_text(),
+        opt_text(),
+        opt_text(),
+        extra(),
+    )
+        .prop_map(
+            |(name, tax_code, address, store_code, phone, website, extra)| Seller {
+                name,
+                tax_code,
+                address,
+                store_code,
+                phone,
+                website,
+                extra,
+                ..Seller::default()
+            },
+        );
+    let buyer = proptest::option::of(
+        (
+            opt_text(),
+            opt_text(),
+            opt_text(),
+            opt_text(),
+            opt_text(),
+            extra(),
+        )
+            .prop_map(
+                |(name, tax_code, address, citizen_id, passport, extra)| Buyer {
+                    name,
+                    tax_code,
+                    address,
+                    citizen_id,
+                    passport,
+                    extra,
+                    ..Buyer::default()
+                },
+            ),
     );
-    let buyer = proptest::option::of((opt_text(), opt_text(), opt_text(), opt_text(), opt_text(), extra()).prop_map(
-        |(name, tax_code, address, citizen_id, passport, extra)| Buyer {
-            name,
-            tax_code,
-            address,
-            citizen_id,
-            passport,
-            extra,
-            ..Buyer::default()
-        },
-    ));
     let totals = (
-        proptest::collection::vec((rate(), amount(), amount()).prop_map(|(rate, base, tax)| RateTotal { rate, base, tax }), 0..3),
+        proptest::collection::vec(
+            (rate(), amount(), amount()).prop_map(|(rate, base, tax)| RateTotal {
+                rate,
+                base,
+                tax,
+            }),
+            0..3,
+        ),
         amount(),
         amount(),
-        proptest::collection::vec((text(), amount()).prop_map(|(name, amount)| Fee { name, amount }), 0..2),
+        proptest::collection::vec(
+            (text(), amount()).prop_map(|(name, amount)| Fee { name, amount }),
+            0..2,
+        ),
         proptest::option::of(amount()),
         amount(),
         text(),
         extra(),
     )
-        .prop_map(|(rates, before_tax, tax, fees, trade_discount, total, total_in_words, extra)| Totals {
-            rates,
-            before_tax,
-            tax,
-            fees,
-            trade_discount,
-            total,
-            total_in_words,
-            extra,
-        });
-    let related = proptest::option::of((1u8..3, 1u8..5, text(), text(), text(), date(), opt_text()).prop_map(
-        |(relation, source_kind, form, symbol, number, date, note)| RelatedInvoice {
-            relation,
-            source_kind,
-            form,
-            symbol,
-            number,
-            date,
-            note,
-        },
-    ));
+        .prop_map(
+            |(rates, before_tax, tax, fees, trade_discount, total, total_in_words, extra)| Totals {
+                rates,
+                before_tax,
+                tax,
+                fees,
+                trade_discount,
+                total,
+                total_in_words,
+                extra,
+            },
+        );
+    let related = proptest::option::of(
+        (1u8..3, 1u8..5, text(), text(), text(), date(), opt_text()).prop_map(
+            |(relation, source_kind, form, symbol, number, date, note)| RelatedInvoice {
+                relation,
+                source_kind,
+                form,
+                symbol,
+                number,
+                date,
+                note,
+            },
+        ),
+    );
     (
         head,
         seller,
@@ -150,37 +205,70 @@ fn invoice() -> impl Strategy<Value = Invoice> {
         proptest::collection::vec(line(), 0..4),
         totals,
         related,
-        (extra(), extra(), opt_text(), opt_text(), proptest::option::of("[A-Za-z0-9-]{1,20}")),
+        (
+            extra(),
+            extra(),
+            opt_text(),
+            opt_text(),
+            proptest::option::of("[A-Za-z0-9-]{1,20}"),
+        ),
     )
-        .prop_map(|(h, seller, buyer, lines, totals, related, (content_extra, data_extra, qr_code, authority_code, code_id))| {
-            let (version, data_id, title, form, symbol, number, record_code, issue_date, financial_leasing, currency, exchange_rate, payment_method) = h;
-            Invoice {
-                version,
-                data_id,
-                title,
-                form,
-                symbol,
-                number,
-                record_code,
-                issue_date,
-                financial_leasing,
-                currency,
-                exchange_rate,
-                payment_method,
-                provider_tax_code: None,
-                related,
-                header_extra: Vec::new(),
+        .prop_map(
+            |(
+                h,
                 seller,
                 buyer,
                 lines,
                 totals,
-                content_extra,
-                data_extra,
-                qr_code,
-                authority_code_id: if authority_code.is_some() { code_id } else { None },
-                authority_code,
-            }
-        })
+                related,
+                (content_extra, data_extra, qr_code, authority_code, code_id),
+            )| {
+                let (
+                    version,
+                    data_id,
+                    title,
+                    form,
+                    symbol,
+                    number,
+                    record_code,
+                    issue_date,
+                    financial_leasing,
+                    currency,
+                    exchange_rate,
+                    payment_method,
+                ) = h;
+                Invoice {
+                    version,
+                    data_id,
+                    title,
+                    form,
+                    symbol,
+                    number,
+                    record_code,
+                    issue_date,
+                    financial_leasing,
+                    currency,
+                    exchange_rate,
+                    payment_method,
+                    provider_tax_code: None,
+                    related,
+                    header_extra: Vec::new(),
+                    seller,
+                    buyer,
+                    lines,
+                    totals,
+                    content_extra,
+                    data_extra,
+                    qr_code,
+                    authority_code_id: if authority_code.is_some() {
+                        code_id
+                    } else {
+                        None
+                    },
+                    authority_code,
+                }
+            },
+        )
 }
 
 proptest! {

@@ -6,7 +6,8 @@ mod common;
 use common::sample;
 
 fn _unused_sample(name: &str) -> String {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples/einvoice");
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples/einvoice");
     std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
@@ -18,12 +19,18 @@ fn coded_c21tct_14() {
     assert_eq!(inv.number, 14);
     assert_eq!(inv.data_id, "TS24_2111051448445960106322455");
     assert_eq!(inv.seller.tax_code, "0106324653");
-    assert_eq!(inv.buyer.as_ref().unwrap().tax_code.as_deref(), Some("0106322455"));
+    assert_eq!(
+        inv.buyer.as_ref().unwrap().tax_code.as_deref(),
+        Some("0106322455")
+    );
     assert_eq!(inv.lines.len(), 1);
     assert_eq!(inv.lines[0].unit_price, Some(1_200_000));
     assert_eq!(inv.totals.total, 1_284_000);
     assert_eq!(inv.totals.rates[0].tax, 84_000); // written "84000.0"
-    assert_eq!(inv.authority_code.as_deref(), Some("00474597512BE94B7BAB367996EF464828"));
+    assert_eq!(
+        inv.authority_code.as_deref(),
+        Some("00474597512BE94B7BAB367996EF464828")
+    );
     assert_eq!(
         inv.authority_code_id.as_deref(),
         Some("Id-3fca5333d7894598844aae52ece50271")
@@ -76,7 +83,10 @@ fn samples_validate_with_expected_findings() {
         assert!(v.is_empty(), "{name}: {v:#?}");
     }
     // TS24 test invoice: per-rate VAT written 84 000 for a 10 % base of 1 200 000
-    let v = validate(&read_invoice(&sample("coded-C21TCT-14.xml")).unwrap(), &Context::default());
+    let v = validate(
+        &read_invoice(&sample("coded-C21TCT-14.xml")).unwrap(),
+        &Context::default(),
+    );
     let rules: Vec<Rule> = v.iter().map(|x| x.rule).collect();
     assert_eq!(rules, vec![Rule::RateTotals, Rule::Totals], "{v:#?}");
 }

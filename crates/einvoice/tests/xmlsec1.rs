@@ -25,7 +25,9 @@ fn xmlsec1_verify(xml: &str, id_attrs: &[&str], tag: &str) -> (bool, String) {
     for a in id_attrs {
         cmd.arg("--id-attr:Id").arg(a);
     }
-    cmd.arg("--enabled-reference-uris").arg("same-doc").arg(&file);
+    cmd.arg("--enabled-reference-uris")
+        .arg("same-doc")
+        .arg(&file);
     let out = cmd.output().expect("run xmlsec1");
     let text = format!(
         "{}{}",

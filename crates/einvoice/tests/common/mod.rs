@@ -3,12 +3,15 @@
 use einvoice::*;
 
 pub fn fixture(name: &str) -> Vec<u8> {
-    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
 pub fn sample(name: &str) -> String {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples/einvoice");
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples/einvoice");
     std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
@@ -36,11 +39,21 @@ pub fn mtt_invoice(number: u32) -> Invoice {
             ..Seller::default()
         },
         lines: vec![
-            Line::goods("Mực một nắng", "kg", Quantity(1500), 650_000, VatRate::Eight),
+            Line::goods(
+                "Mực một nắng",
+                "kg",
+                Quantity(1500),
+                650_000,
+                VatRate::Eight,
+            ),
             Line::goods("Chả mực", "kg", Quantity::units(2), 380_000, VatRate::Eight),
             Line::goods("Nước mắm", "chai", Quantity::units(1), 95_000, VatRate::Ten),
         ],
-        authority_code: Some(MttCode::new(1, 25, "ABCDE", u64::from(number)).unwrap().to_string()),
+        authority_code: Some(
+            MttCode::new(1, 25, "ABCDE", u64::from(number))
+                .unwrap()
+                .to_string(),
+        ),
         ..Invoice::default()
     };
     inv.recompute_totals().unwrap();
