@@ -1,0 +1,160 @@
+//! Test harness: the real app on a random port, on a fresh database — a new SQLite file, or,
+//! when `HALONG_TEST_DATABASE_URL` is a `postgres://` URL, a new PostgreSQL database created
+//! for the test and dropped after it.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+
+use halong::config::Config;
+use halong::server::Running;
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub running: Option<Running>,
+    pub database_url: String,
+    pg_admin: Option<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+pub fn unique_name() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!(
+        "halong_test_{}_{}_{}",
+        std::process::id(),
+        nanos % 1_000_000_000,
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A fresh, empty database URL (and the admin URL + name to drop it afterwards, for PG).
+pub async fn fresh_database(dir: &std::path::Path) -> (String, Option<(String, String)>) {
+    match std::env::var("HALONG_TEST_DATABASE_URL") {
+        Ok(admin) if admin.starts_with("postgres") => {
+            use sqlx::Executor;
+            let name = unique_name();
+            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin)
+                .await
+                .unwrap();
+            conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .await
+                .unwrap();
+            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+            (format!("{base}/{name}"), Some((admin.clone(), name)))
+        }
+        _ => (format!("sqlite://{}/halong.db", dir.display()), None),
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(false).await
+    }
+
+    pub async fn spawn_with(demo: bool) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let (database_url, pg_admin) = fresh_database(dir.path()).await;
+        let config = Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data_dir: dir.path().to_path_buf(),
+            database_url: database_url.clone(),
+            demo,
+        };
+        let running = halong::server::start(&config).await.unwrap();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        TestApp {
+            addr: running.addr,
+            client,
+            running: Some(running),
+            database_url,
+            pg_admin,
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        let r = self.get(path).await;
+        assert!(r.status().is_success(), "GET {path}: {}", r.status());
+        r.json().await.unwrap()
+    }
+
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let r = self
+            .client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    pub async fn put_json(&self, path: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+        let r = self
+            .client
+            .put(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    pub async fn import(&self, kind: &str, csv: &str) -> (u16, serde_json::Value) {
+        let r = self
+            .client
+            .post(self.url(&format!("/api/v1/imports?kind={kind}")))
+            .header("content-type", "text/csv")
+            .body(csv.to_string())
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap())
+    }
+
+    pub async fn total(&self, path: &str) -> i64 {
+        self.get_json(path).await["total"].as_i64().unwrap()
+    }
+
+    /// Stops the server and drops the PostgreSQL test database.
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await.unwrap();
+        }
+        if let Some((admin, name)) = self.pg_admin.take() {
+            use sqlx::Executor;
+            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin)
+                .await
+                .unwrap();
+            conn.execute(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .await
+            .unwrap();
+        }
+    }
+}
