@@ -121,6 +121,7 @@ impl<'a> Cursor<'a> {
         Cursor::new(s, template.value_start(), template.end(), template.tag)
     }
 
+    #[inline(always)]
     fn next_field(&mut self) -> Result<Option<RawField<'a>>, Error> {
         let (pos, parent) = (self.pos, self.parent);
         if pos == self.end {
@@ -163,6 +164,7 @@ impl<'a> Cursor<'a> {
     }
 }
 
+#[inline(always)]
 fn two_digits(a: u8, b: u8) -> Option<u8> {
     (a.is_ascii_digit() && b.is_ascii_digit()).then(|| (a - b'0') * 10 + (b - b'0'))
 }

@@ -258,12 +258,12 @@ fn normalized_language(l: &Language) -> Result<Language, Error> {
 
 /// Tags the typed fields own; an extra may not use them.
 fn owned_by_typed_fields(t: &Tag) -> bool {
-    match t.ids() {
+    match *t.ids() {
         [id] => matches!(id, 0 | 1 | 38 | 52..=54 | 58..=64),
-        [38, sub] => *sub <= 2,
-        [38, 1, sub] => *sub <= 1,
-        [62, sub] => *sub <= 9,
-        [64, sub] => *sub <= 2,
+        [38, sub] => sub <= 2,
+        [38, 1, sub] => sub <= 1,
+        [62, sub] => sub <= 9,
+        [64, sub] => sub <= 2,
         _ => true,
     }
 }
@@ -271,7 +271,7 @@ fn owned_by_typed_fields(t: &Tag) -> bool {
 fn parse_extra(f: &Field) -> Result<Tag, Error> {
     let bad = || Error::BadExtraTag { tag: f.tag.clone() };
     let t: Tag = f.tag.parse().map_err(|_| bad())?;
-    let nested_ok = matches!(t.ids(), [_] | [38 | 62 | 64, _] | [38, 1, _]);
+    let nested_ok = matches!(*t.ids(), [_] | [38 | 62 | 64, _] | [38, 1, _]);
     if !nested_ok || owned_by_typed_fields(&t) {
         return Err(bad());
     }
@@ -362,7 +362,7 @@ impl Writer {
     fn extras_in(&mut self, extra: &[Field], template: Tag) -> Result<(), Error> {
         for f in extra {
             let t = parse_extra(f)?;
-            if t.depth() == template.depth() + 1 && t.ids().starts_with(template.ids()) {
+            if t.depth() == template.depth() + 1 && t.ids().starts_with(&template.ids()) {
                 self.tlv(t, &f.value)?;
             }
         }

@@ -38,7 +38,7 @@ pub use encode::{MAX_CITY, MAX_POSTAL, MAX_SUBFIELD, MAX_VALUE};
 pub use error::Error;
 pub use model::*;
 pub use owned::{decode, decode_bytes};
-pub use tag::{BadTagPath, Tag};
+pub use tag::{BadTagPath, Ids, Tag};
 pub use translit::{fold, transliterate};
 
 #[cfg(test)]
