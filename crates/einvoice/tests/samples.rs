@@ -5,12 +5,6 @@ use einvoice::*;
 mod common;
 use common::sample;
 
-fn _unused_sample(name: &str) -> String {
-    let dir =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples/einvoice");
-    std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
-}
-
 #[test]
 fn coded_c21tct_14() {
     let inv = read_invoice(&sample("coded-C21TCT-14.xml")).unwrap();
