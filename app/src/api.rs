@@ -30,7 +30,7 @@ use crate::server::AppState;
             details}`; `code` is stable.",
         license(name = "AGPL-3.0-or-later")
     ),
-    components(schemas(ErrorBody, FieldError, RowError))
+    components(schemas(ErrorBody, FieldError, RowError, Kind))
 )]
 struct ApiDoc;
 

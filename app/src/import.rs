@@ -4,7 +4,7 @@
 //! API, plus references to the database and duplicates within the file); if any row is bad,
 //! nothing is written and the report names every bad row and column. A good file is written
 //! in one transaction. Rows are matched to stored records by natural key (market code, market
-//! + stall code, tax code): new rows are inserted, changed rows updated, equal rows left
+//! and stall code, tax code): new rows are inserted, changed rows updated, equal rows left
 //! alone, so importing the same file twice writes nothing the second time.
 
 use std::collections::{HashMap, HashSet};
@@ -273,7 +273,7 @@ impl Table {
             if rec.iter().all(|c| c.trim().is_empty()) {
                 continue;
             }
-            rows.push((line, rec.iter().map(|c| text::clean(c)).collect()));
+            rows.push((line, rec.iter().map(text::clean).collect()));
         }
         Ok(Table { columns, rows })
     }
@@ -498,7 +498,7 @@ pub struct Plan<T> {
 
 /// Sorts rows into insert / update / unchanged against the stored records; a row that would
 /// overwrite a demo record is an error (demo and real data never mix).
-fn classify<'o, T, O: 'o>(
+fn classify<'o, T, O>(
     rows: Vec<T>,
     lines: &[u64],
     find: impl Fn(&T) -> Option<&'o O>,
@@ -508,7 +508,7 @@ fn classify<'o, T, O: 'o>(
     old_is_demo: impl Fn(&O) -> bool,
 ) -> Plan<T>
 where
-    O: HasId,
+    O: HasId + 'o,
 {
     let mut plan = Plan {
         insert: Vec::new(),

@@ -272,11 +272,9 @@ pub async fn delete_account(db: &Db, merchant_id: i64, id: i64) -> sqlx::Result<
 
 /// The default payout account of the merchant running a stall, if any.
 pub async fn stall_payout_account(db: &Db, stall_id: i64) -> sqlx::Result<Option<BankAccount>> {
-    let sql = format!(
-        "SELECT a.id, a.merchant_id, a.bank_bin, a.account_number, a.holder_name, \
+    let sql = "SELECT a.id, a.merchant_id, a.bank_bin, a.account_number, a.holder_name, \
          a.is_default, a.created_at FROM stalls s \
          JOIN bank_accounts a ON a.merchant_id = s.merchant_id \
-         WHERE s.id = $1 ORDER BY a.is_default DESC, a.id LIMIT 1"
-    );
-    with_db!(db, pool => sqlx::query_as::<_, BankAccount>(AssertSqlSafe(sql.as_str())).bind(stall_id).fetch_optional(pool).await)
+         WHERE s.id = $1 ORDER BY a.is_default DESC, a.id LIMIT 1";
+    with_db!(db, pool => sqlx::query_as::<_, BankAccount>(sql).bind(stall_id).fetch_optional(pool).await)
 }
