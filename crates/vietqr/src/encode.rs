@@ -12,6 +12,7 @@ use crate::error::*;
 use crate::model::{Additional, Field, Initiation, Language, NAPAS_GUID, VietQr};
 use crate::tag::Tag;
 use crate::translit::transliterate;
+use std::borrow::Cow;
 
 /// Per-value limit in the NAPAS profile for `62` sub-fields and `59`.
 pub const MAX_SUBFIELD: usize = 25;
@@ -44,13 +45,17 @@ impl Charset {
 }
 
 /// Normalise one optional text field: transliterate (except `Local`), map
-/// empty to `None`, then check characters and length in bytes.
-fn text(tag: Tag, v: &Option<String>, max: usize, set: Charset) -> Result<Option<String>, Error> {
-    let Some(v) = v.as_deref() else {
-        return Ok(None);
-    };
+/// empty to `None`, then check characters and length in bytes. Borrows
+/// when the input is already canonical, so encoding allocates little.
+fn text<'a>(
+    tag: Tag,
+    v: Option<&'a str>,
+    max: usize,
+    set: Charset,
+) -> Result<Option<Cow<'a, str>>, Error> {
+    let Some(v) = v else { return Ok(None) };
     let v = match set {
-        Charset::Local => v.into(),
+        Charset::Local => Cow::Borrowed(v),
         _ => transliterate(v),
     };
     if v.is_empty() {
@@ -60,13 +65,10 @@ fn text(tag: Tag, v: &Option<String>, max: usize, set: Charset) -> Result<Option
         return Err(Error::BadChar { tag, ch });
     }
     if v.len() > max {
-        return Err(Error::TooLong {
-            tag,
-            max,
-            len: v.len(),
-        });
+        let len = v.len();
+        return Err(Error::TooLong { tag, max, len });
     }
-    Ok(Some(v.into_owned()))
+    Ok(Some(v))
 }
 
 fn rule(ok: bool, tag: Tag, reason: &'static str) -> Result<(), Error> {
@@ -81,29 +83,90 @@ const T_NAPAS: Tag = Tag::root(38);
 const T_ADD: Tag = Tag::root(62);
 const T_LANG: Tag = Tag::root(64);
 
+type Text<'a> = Option<Cow<'a, str>>;
+
+fn owned(t: &Text<'_>) -> Option<String> {
+    t.as_ref().map(|c| c.to_string())
+}
+
+/// A checked, normalised view of a [`VietQr`], borrowing what needs no change.
+struct Norm<'a> {
+    q: &'a VietQr,
+    memo: Text<'a>,
+    bill_number: Text<'a>,
+    merchant_name: Text<'a>,
+    merchant_city: Text<'a>,
+    mcc: Text<'a>,
+    postal_code: Text<'a>,
+    /// `62/02`..`62/07` at indexes 0..6, `62/09` at index 6.
+    additional: [Text<'a>; 7],
+    /// Language preference, name and city (validated).
+    language: Option<(&'a str, &'a str, Option<&'a str>)>,
+    extra: Vec<Field>,
+}
+
 impl VietQr {
     /// The canonical form `encode` writes: text transliterated to ASCII,
     /// empty strings as `None`, extras in emission order. Errors name the
     /// first field that cannot be encoded.
     pub fn normalized(&self) -> Result<VietQr, Error> {
-        let bin = Tag::root(38).child(1).child(0);
-        rule(is_bin(&self.bin), bin, REASON_BIN)?;
-        let acc = Tag::root(38).child(1).child(1);
-        rule(is_account(&self.account), acc, REASON_ACCOUNT)?;
-        self.check_amount()?;
-        let p = Charset::Printable;
+        let n = self.norm()?;
+        let a = &n.additional;
         Ok(VietQr {
             initiation: self.initiation,
             bin: self.bin.clone(),
             account: self.account.clone(),
             service: self.service,
             amount: self.amount,
-            memo: text(T_ADD.child(8), &self.memo, MAX_SUBFIELD, Charset::Memo)?,
-            bill_number: text(T_ADD.child(1), &self.bill_number, MAX_SUBFIELD, p)?,
-            merchant_name: text(Tag::root(59), &self.merchant_name, MAX_SUBFIELD, p)?,
-            merchant_city: text(Tag::root(60), &self.merchant_city, MAX_CITY, p)?,
+            memo: owned(&n.memo),
+            bill_number: owned(&n.bill_number),
+            merchant_name: owned(&n.merchant_name),
+            merchant_city: owned(&n.merchant_city),
+            mcc: owned(&n.mcc),
+            postal_code: owned(&n.postal_code),
+            additional: Additional {
+                mobile: owned(&a[0]),
+                store_label: owned(&a[1]),
+                loyalty_number: owned(&a[2]),
+                reference_label: owned(&a[3]),
+                customer_label: owned(&a[4]),
+                terminal_label: owned(&a[5]),
+                consumer_data_request: owned(&a[6]),
+            },
+            language: n.language.map(|(p, name, city)| Language {
+                preference: p.to_owned(),
+                merchant_name: name.to_owned(),
+                merchant_city: city.map(str::to_owned),
+            }),
+            extra: n.extra,
+        })
+    }
+
+    fn norm(&self) -> Result<Norm<'_>, Error> {
+        let bin = Tag::root(38).child(1).child(0);
+        rule(is_bin(&self.bin), bin, REASON_BIN)?;
+        let acc = Tag::root(38).child(1).child(1);
+        rule(is_account(&self.account), acc, REASON_ACCOUNT)?;
+        self.check_amount()?;
+        let p = Charset::Printable;
+        Ok(Norm {
+            q: self,
+            memo: text(
+                T_ADD.child(8),
+                self.memo.as_deref(),
+                MAX_SUBFIELD,
+                Charset::Memo,
+            )?,
+            bill_number: text(T_ADD.child(1), self.bill_number.as_deref(), MAX_SUBFIELD, p)?,
+            merchant_name: text(
+                Tag::root(59),
+                self.merchant_name.as_deref(),
+                MAX_SUBFIELD,
+                p,
+            )?,
+            merchant_city: text(Tag::root(60), self.merchant_city.as_deref(), MAX_CITY, p)?,
             mcc: self.normalized_mcc()?,
-            postal_code: text(Tag::root(61), &self.postal_code, MAX_POSTAL, p)?,
+            postal_code: text(Tag::root(61), self.postal_code.as_deref(), MAX_POSTAL, p)?,
             additional: normalized_additional(&self.additional)?,
             language: self
                 .language
@@ -123,8 +186,8 @@ impl VietQr {
         rule((1..=9_999_999_999_999).contains(&a), tag, REASON_AMOUNT)
     }
 
-    fn normalized_mcc(&self) -> Result<Option<String>, Error> {
-        let mcc = text(Tag::root(52), &self.mcc, 4, Charset::Printable)?;
+    fn normalized_mcc(&self) -> Result<Text<'_>, Error> {
+        let mcc = text(Tag::root(52), self.mcc.as_deref(), 4, Charset::Printable)?;
         if let Some(m) = &mcc {
             let ok = m.len() == 4 && m.bytes().all(|b| b.is_ascii_digit());
             rule(ok, Tag::root(52), REASON_MCC)?;
@@ -134,27 +197,34 @@ impl VietQr {
 
     /// Encode as a payload string with an upper-case, zero-padded CRC.
     pub fn encode(&self) -> Result<String, Error> {
-        let n = self.normalized()?;
-        let mut w = Writer::default();
+        let n = self.norm()?;
+        let mut w = Writer {
+            buf: String::with_capacity(256),
+        };
         n.write(&mut w)?;
         let out = w.finish();
-        // Belt and braces: whatever slipped past the field rules (e.g. an
-        // extra template carrying the NAPAS GUID) is caught here.
-        crate::decode::Payload::parse(&out)?;
+        // The typed fields are fully checked above; pass-through extras are
+        // not (one could be a second NAPAS template), so a payload carrying
+        // them is decoded once more before it may leave the encoder.
+        if !n.extra.is_empty() {
+            crate::decode::Payload::parse(&out)?;
+        }
         Ok(out)
     }
+}
 
+impl Norm<'_> {
     fn write(&self, w: &mut Writer) -> Result<(), Error> {
         let x = &self.extra;
         w.tlv(Tag::root(0), "01")?;
-        w.tlv(Tag::root(1), self.initiation.code())?;
+        w.tlv(Tag::root(1), self.q.initiation.code())?;
         w.root_extras(x, 2..38)?;
         self.write_napas(w)?;
         w.root_extras(x, 39..52)?;
         w.opt(Tag::root(52), &self.mcc)?;
         w.tlv(Tag::root(53), "704")?;
-        if let Some(a) = self.amount {
-            w.tlv(Tag::root(54), &a.to_string())?;
+        if let Some(a) = self.q.amount {
+            w.amount(a);
         }
         w.root_extras(x, 55..58)?;
         w.tlv(Tag::root(58), "VN")?;
@@ -162,7 +232,7 @@ impl VietQr {
         w.opt(Tag::root(60), &self.merchant_city)?;
         w.opt(Tag::root(61), &self.postal_code)?;
         self.write_additional(w)?;
-        if let Some(l) = &self.language {
+        if let Some(l) = self.language {
             write_language(w, l)?;
         }
         // 65-99 go before the CRC, which must stay last.
@@ -173,11 +243,11 @@ impl VietQr {
         let start = w.open(T_NAPAS);
         w.tlv(T_NAPAS.child(0), NAPAS_GUID)?;
         let ben = w.open(T_NAPAS.child(1));
-        w.tlv(T_NAPAS.child(1).child(0), &self.bin)?;
-        w.tlv(T_NAPAS.child(1).child(1), &self.account)?;
+        w.tlv(T_NAPAS.child(1).child(0), &self.q.bin)?;
+        w.tlv(T_NAPAS.child(1).child(1), &self.q.account)?;
         w.extras_in(&self.extra, T_NAPAS.child(1))?;
         w.close(ben, T_NAPAS.child(1))?;
-        if let Some(s) = self.service {
+        if let Some(s) = self.q.service {
             w.tlv(T_NAPAS.child(2), s.code())?;
         }
         w.extras_in(&self.extra, T_NAPAS)?;
@@ -188,14 +258,14 @@ impl VietQr {
         let a = &self.additional;
         let fields = [
             (1, &self.bill_number),
-            (2, &a.mobile),
-            (3, &a.store_label),
-            (4, &a.loyalty_number),
-            (5, &a.reference_label),
-            (6, &a.customer_label),
-            (7, &a.terminal_label),
+            (2, &a[0]),
+            (3, &a[1]),
+            (4, &a[2]),
+            (5, &a[3]),
+            (6, &a[4]),
+            (7, &a[5]),
             (8, &self.memo),
-            (9, &a.consumer_data_request),
+            (9, &a[6]),
         ];
         let has_extra = self.extra.iter().any(|f| f.tag.starts_with("62/"));
         if !has_extra && fields.iter().all(|(_, v)| v.is_none()) {
@@ -210,50 +280,56 @@ impl VietQr {
     }
 }
 
-fn write_language(w: &mut Writer, l: &Language) -> Result<(), Error> {
+fn write_language(
+    w: &mut Writer,
+    (pref, name, city): (&str, &str, Option<&str>),
+) -> Result<(), Error> {
     let start = w.open(T_LANG);
-    w.tlv(T_LANG.child(0), &l.preference)?;
-    w.tlv(T_LANG.child(1), &l.merchant_name)?;
-    w.opt(T_LANG.child(2), &l.merchant_city)?;
+    w.tlv(T_LANG.child(0), pref)?;
+    w.tlv(T_LANG.child(1), name)?;
+    if let Some(c) = city {
+        w.tlv(T_LANG.child(2), c)?;
+    }
     w.close(start, T_LANG)
 }
 
-fn normalized_additional(a: &Additional) -> Result<Additional, Error> {
+fn normalized_additional<'a>(a: &'a Additional) -> Result<[Text<'a>; 7], Error> {
     let p = Charset::Printable;
-    let f = |id: u8, v: &Option<String>| text(T_ADD.child(id), v, MAX_SUBFIELD, p);
-    let cdr = f(9, &a.consumer_data_request)?;
+    let f = |id: u8, v: Option<&'a str>| text(T_ADD.child(id), v, MAX_SUBFIELD, p);
+    let cdr = f(9, a.consumer_data_request.as_deref())?;
     if let Some(c) = &cdr {
         let ok = c.bytes().all(|b| matches!(b, b'A' | b'M' | b'E'))
             && ["A", "M", "E"].iter().all(|l| c.matches(l).count() <= 1);
         rule(ok, T_ADD.child(9), REASON_CONSUMER)?;
     }
-    Ok(Additional {
-        mobile: f(2, &a.mobile)?,
-        store_label: f(3, &a.store_label)?,
-        loyalty_number: f(4, &a.loyalty_number)?,
-        reference_label: f(5, &a.reference_label)?,
-        customer_label: f(6, &a.customer_label)?,
-        terminal_label: f(7, &a.terminal_label)?,
-        consumer_data_request: cdr,
-    })
+    Ok([
+        f(2, a.mobile.as_deref())?,
+        f(3, a.store_label.as_deref())?,
+        f(4, a.loyalty_number.as_deref())?,
+        f(5, a.reference_label.as_deref())?,
+        f(6, a.customer_label.as_deref())?,
+        f(7, a.terminal_label.as_deref())?,
+        cdr,
+    ])
 }
 
-fn normalized_language(l: &Language) -> Result<Language, Error> {
+type LangView<'a> = (&'a str, &'a str, Option<&'a str>);
+
+fn normalized_language(l: &Language) -> Result<LangView<'_>, Error> {
     let ok = l.preference.len() == 2 && l.preference.bytes().all(|b| b.is_ascii_alphabetic());
     rule(ok, T_LANG.child(0), REASON_LANGUAGE)?;
-    let name = text(
-        T_LANG.child(1),
-        &Some(l.merchant_name.clone()),
-        MAX_SUBFIELD,
-        Charset::Local,
-    )?;
-    Ok(Language {
-        preference: l.preference.clone(),
-        merchant_name: name.ok_or(Error::Empty {
-            tag: T_LANG.child(1),
-        })?,
-        merchant_city: text(T_LANG.child(2), &l.merchant_city, MAX_CITY, Charset::Local)?,
-    })
+    let name = local(T_LANG.child(1), Some(&l.merchant_name), MAX_SUBFIELD)?;
+    let name = name.ok_or(Error::Empty {
+        tag: T_LANG.child(1),
+    })?;
+    let city = local(T_LANG.child(2), l.merchant_city.as_deref(), MAX_CITY)?;
+    Ok((&l.preference, name, city))
+}
+
+/// Check `Local` text, which is never rewritten, and keep borrowing it.
+fn local(tag: Tag, v: Option<&str>, max: usize) -> Result<Option<&str>, Error> {
+    let checked = text(tag, v, max, Charset::Local)?;
+    Ok(checked.and(v))
 }
 
 /// Tags the typed fields own; an extra may not use them.
@@ -284,8 +360,7 @@ fn normalized_extra(extra: &[Field]) -> Result<Vec<Field>, Error> {
     let mut keyed = Vec::with_capacity(extra.len());
     for f in extra {
         let tag = parse_extra(f)?;
-        text(tag, &Some(f.value.clone()), MAX_VALUE, Charset::Local)?
-            .ok_or(Error::Empty { tag })?;
+        text(tag, Some(&f.value), MAX_VALUE, Charset::Local)?.ok_or(Error::Empty { tag })?;
         keyed.push((tag.ids().to_vec(), f.clone()));
     }
     keyed.sort_by(|a, b| a.0.cmp(&b.0));
@@ -300,7 +375,6 @@ fn normalized_extra(extra: &[Field]) -> Result<Vec<Field>, Error> {
 
 /// Appends TLVs to one string; templates are written in place and their
 /// length patched when they close, so nothing is copied twice.
-#[derive(Default)]
 struct Writer {
     buf: String,
 }
@@ -323,7 +397,24 @@ impl Writer {
         Ok(())
     }
 
-    fn opt(&mut self, tag: Tag, value: &Option<String>) -> Result<(), Error> {
+    fn amount(&mut self, a: u64) {
+        let mut digits = [0u8; 20];
+        let mut n = 0;
+        let mut v = a;
+        loop {
+            digits[n] = b'0' + (v % 10) as u8;
+            n += 1;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        self.header(54, n);
+        self.buf
+            .extend(digits[..n].iter().rev().map(|&d| d as char));
+    }
+
+    fn opt(&mut self, tag: Tag, value: &Text<'_>) -> Result<(), Error> {
         match value {
             Some(v) => self.tlv(tag, v),
             None => Ok(()),

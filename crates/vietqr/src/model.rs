@@ -228,6 +228,9 @@ pub struct OtherScheme {
 }
 
 /// The result of decoding.
+// Boxing the common case to shrink the rare one would cost an allocation
+// per decode and make matching clumsier for the application.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Decoded {
