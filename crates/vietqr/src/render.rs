@@ -268,7 +268,14 @@ pub fn try_stall_sign_svg(info: &SignInfo) -> Result<String, TooLong> {
     Ok(s)
 }
 
+/// Usable line width inside the border, mm.
+const LINE_W: f32 = 90.0;
+
 fn text(s: &mut String, y: f32, size: f32, weight: &str, content: &str) {
+    // Shrink long lines to fit: without embedded fonts the exact advance is
+    // unknown, so assume a generous average of 0.62 em per character.
+    let chars = content.chars().count().max(1) as f32;
+    let size = size.min(LINE_W / (0.62 * chars));
     let _ = write!(
         s,
         r##"<text x="{x}" y="{y}" font-size="{size}" font-weight="{weight}" text-anchor="middle" fill="#111">{t}</text>"##,
@@ -337,5 +344,21 @@ mod tests {
         assert!(svg.contains("•••• 8859"));
         assert!(!svg.contains("257678859"));
         assert!(!svg.contains("href") && !svg.contains("@font-face"));
+    }
+
+    #[test]
+    fn long_names_shrink_to_fit() {
+        let mut s = String::new();
+        text(&mut s, 10.0, 6.0, "bold", &"Đ".repeat(60));
+        let size: f32 = s
+            .split("font-size=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(size * 0.62 * 60.0 <= LINE_W + 0.01, "{size}");
     }
 }
