@@ -55,6 +55,15 @@ fn main() {
         .collect();
     let only = std::env::args().nth(2).unwrap_or_default();
     let ops = rounds * ps.len();
+    if only == "crc" {
+        // For `perf stat`: the CRC share of a decode.
+        for _ in 0..rounds {
+            for p in &ps {
+                black_box(vietqr::crc16(black_box(p).as_bytes()));
+            }
+        }
+        return;
+    }
     if only == "decode_view" {
         // For `perf stat`: nothing but the zero-copy decode loop.
         for _ in 0..rounds {

@@ -103,7 +103,7 @@ struct Cursor<'a> {
     end: usize,
     parent: Tag,
     // One bit per ID 00-99 to catch duplicates without allocating.
-    seen: u128,
+    seen: [u64; 2],
 }
 
 impl<'a> Cursor<'a> {
@@ -113,7 +113,7 @@ impl<'a> Cursor<'a> {
             pos: start,
             end,
             parent,
-            seen: 0,
+            seen: [0; 2],
         }
     }
 
@@ -133,14 +133,8 @@ impl<'a> Cursor<'a> {
                 tag: parent,
             });
         }
-        let b = self.s.as_bytes();
-        let id = two_digits(b[pos], b[pos + 1]).ok_or(Error::BadId {
-            offset: pos,
-            tag: parent,
-        })?;
+        let (id, len) = header(&self.s.as_bytes()[pos..pos + 4], pos, parent)?;
         let tag = parent.child(id);
-        let len =
-            two_digits(b[pos + 2], b[pos + 3]).ok_or(Error::BadLength { offset: pos, tag })?;
         let (start, stop) = (pos + 4, pos + 4 + len as usize);
         if len == 0 {
             return Err(Error::EmptyValue { offset: pos, tag });
@@ -151,10 +145,12 @@ impl<'a> Cursor<'a> {
         if !self.s.is_char_boundary(stop) {
             return Err(Error::SplitsCharacter { offset: pos, tag });
         }
-        if self.seen & (1u128 << id) != 0 {
+        // Two words rather than a u128: variable u128 shifts compile to branches.
+        let (word, bit) = ((id >> 6) as usize, 1u64 << (id & 63));
+        if self.seen[word] & bit != 0 {
             return Err(Error::DuplicateTag { offset: pos, tag });
         }
-        self.seen |= 1u128 << id;
+        self.seen[word] |= bit;
         self.pos = stop;
         Ok(Some(RawField {
             tag,
@@ -164,9 +160,25 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// Decode the 4-byte `IDLL` header: all four digits are checked at once
+/// (SWAR), and only a bad header takes the slow path to say which half is bad.
 #[inline(always)]
-fn two_digits(a: u8, b: u8) -> Option<u8> {
-    (a.is_ascii_digit() && b.is_ascii_digit()).then(|| (a - b'0') * 10 + (b - b'0'))
+fn header(h: &[u8], pos: usize, parent: Tag) -> Result<(u8, u8), Error> {
+    let w = u32::from_le_bytes([h[0], h[1], h[2], h[3]]);
+    let digits = (w & 0xF0F0_F0F0) == 0x3030_3030
+        && (w.wrapping_add(0x0606_0606) & 0xF0F0_F0F0) == 0x3030_3030;
+    if digits {
+        let d = (w - 0x3030_3030).to_le_bytes();
+        return Ok((d[0] * 10 + d[1], d[2] * 10 + d[3]));
+    }
+    if !(h[0].is_ascii_digit() && h[1].is_ascii_digit()) {
+        return Err(Error::BadId {
+            offset: pos,
+            tag: parent,
+        });
+    }
+    let tag = parent.child((h[0] - b'0') * 10 + (h[1] - b'0'));
+    Err(Error::BadLength { offset: pos, tag })
 }
 
 /// Decode bytes (e.g. straight from a QR scanner) into a [`Payload`].
@@ -245,7 +257,11 @@ impl<'a> Payload<'a> {
             });
             return Ok(());
         }
-        let guid = template_guid(self.raw, &f)?;
+        // Tag 38 is NAPAS's (or an error), so it is walked once, not twice.
+        let guid = match f.tag.id() {
+            38 => None,
+            _ => template_guid(self.raw, &f)?,
+        };
         let is_napas = guid.is_some_and(|g| g.eq_ignore_ascii_case(NAPAS_GUID));
         if f.tag.id() == 38 || is_napas {
             if self.napas.is_some() {
