@@ -47,6 +47,11 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(list_accounts, add_account))
         .routes(routes!(delete_account))
         .routes(routes!(post_import))
+        .routes(routes!(crate::qr::stall_qr_svg))
+        .routes(routes!(crate::qr::stall_qr_png))
+        .routes(routes!(crate::qr::stall_sign))
+        .routes(routes!(crate::qr::decode))
+        .routes(routes!(crate::qr::encode_api))
         .split_for_parts();
     (router, api)
 }

@@ -9,6 +9,7 @@ pub mod error;
 pub mod import;
 pub mod metrics;
 pub mod places;
+pub mod qr;
 pub mod register;
 pub mod server;
 pub mod text;

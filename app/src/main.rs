@@ -36,6 +36,54 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// VietQR: decode, encode and render payloads.
+    #[command(subcommand)]
+    Qr(QrCommand),
+}
+
+#[derive(Subcommand)]
+enum QrCommand {
+    /// Decode a payload strictly and print its fields as JSON (exit 1 on invalid input).
+    Decode { payload: String },
+    /// Encode a VietQR payload: static without --amount, dynamic with it.
+    Encode {
+        /// Beneficiary bank BIN (6 digits) or bank code (e.g. VCB).
+        #[arg(long)]
+        bin: String,
+        /// Account number, card number or merchant id.
+        #[arg(long)]
+        account: String,
+        #[arg(long, value_enum, default_value = "account")]
+        service: ServiceArg,
+        /// Amount in whole đồng.
+        #[arg(long)]
+        amount: Option<u64>,
+        /// Purpose / reference (62/08); Vietnamese is transliterated.
+        #[arg(long)]
+        memo: Option<String>,
+        /// Bill number (62/01).
+        #[arg(long)]
+        bill: Option<String>,
+        /// Merchant name (59).
+        #[arg(long)]
+        name: Option<String>,
+        /// Merchant city (60).
+        #[arg(long)]
+        city: Option<String>,
+    },
+    /// Render a payload as a QR image (PNG or SVG by the file extension).
+    Render {
+        payload: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ServiceArg {
+    Account,
+    Card,
+    Merchant,
 }
 
 fn init_logs(json: bool) {
@@ -74,6 +122,7 @@ async fn run(command: Command) -> anyhow::Result<std::process::ExitCode> {
             eprintln!("migrated {}", config.database_url);
         }
         Command::Import { kind, file, db } => return import_file(kind, &file, &db).await,
+        Command::Qr(q) => return qr(q),
         Command::Openapi => {
             let (_, api) = halong::api::router();
             println!("{}", api.to_pretty_json()?);
@@ -125,4 +174,69 @@ async fn import_file(
         }
         Err(ImportError::Db(e)) => Err(e.into()),
     }
+}
+
+fn qr(command: QrCommand) -> anyhow::Result<std::process::ExitCode> {
+    match command {
+        QrCommand::Decode { payload } => match vietqr::decode(payload.trim()) {
+            Ok(d) => println!("{}", serde_json::to_string_pretty(&d)?),
+            Err(e) => {
+                eprintln!("error: {} ({}) / {}", e, e.code(), e.message_vi());
+                return Ok(std::process::ExitCode::FAILURE);
+            }
+        },
+        QrCommand::Encode {
+            bin,
+            account,
+            service,
+            amount,
+            memo,
+            bill,
+            name,
+            city,
+        } => {
+            let bin = match vietqr::banks::by_code(&bin) {
+                Some(b) if bin.len() != 6 => b.bin.clone(),
+                _ => bin,
+            };
+            let qr = vietqr::VietQr {
+                initiation: if amount.is_some() {
+                    vietqr::Initiation::Dynamic
+                } else {
+                    vietqr::Initiation::Static
+                },
+                bin,
+                account,
+                service: Some(match service {
+                    ServiceArg::Account => vietqr::Service::ToAccount,
+                    ServiceArg::Card => vietqr::Service::ToCard,
+                    ServiceArg::Merchant => vietqr::Service::Push,
+                }),
+                amount,
+                memo,
+                bill_number: bill,
+                merchant_name: name,
+                merchant_city: city,
+                ..vietqr::VietQr::default()
+            };
+            match qr.encode() {
+                Ok(p) => println!("{p}"),
+                Err(e) => {
+                    eprintln!("error: {} ({}) / {}", e, e.code(), e.message_vi());
+                    return Ok(std::process::ExitCode::FAILURE);
+                }
+            }
+        }
+        QrCommand::Render { payload, out } => {
+            let payload = payload.trim();
+            vietqr::decode(payload).map_err(|e| anyhow::anyhow!("invalid payload: {e}"))?;
+            let bytes = match out.extension().and_then(|e| e.to_str()) {
+                Some("svg") => vietqr::render::try_to_svg(payload)?.into_bytes(),
+                Some("png") => vietqr::render::try_to_png(payload, 8)?,
+                _ => anyhow::bail!("--out must end in .png or .svg"),
+            };
+            std::fs::write(&out, bytes)?;
+        }
+    }
+    Ok(std::process::ExitCode::SUCCESS)
 }

@@ -42,6 +42,28 @@ pub fn router() -> Router<AppState> {
             get(edit_merchant).post(save_merchant),
         )
         .route("/merchants/{id}/accounts", axum::routing::post(add_account))
+        .route("/markets/{id}/signs", get(crate::qr::market_signs))
+}
+
+/// A print document: one stall sign per A6 page.
+pub fn print_page(title: &str, signs: &[String]) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="vi" {
+            head {
+                meta charset="utf-8";
+                title { (title) }
+                style { "@page { size: A6; margin: 0 } body { margin: 0 } \
+                    .sign { width: 105mm; height: 148mm; page-break-after: always; } \
+                    .sign svg { width: 100%; height: 100%; } \
+                    @media screen { .sign { display: inline-block; margin: 4mm; border: 1px dashed #999; } }" }
+            }
+            body {
+                @if signs.is_empty() { p { "Chợ chưa có quầy nào có tài khoản nhận tiền." } }
+                @for svg in signs { div.sign { (maud::PreEscaped(svg)) } }
+            }
+        }
+    }
 }
 
 type Page = Result<Response, WebError>;
@@ -69,7 +91,7 @@ impl IntoResponse for WebError {
     }
 }
 
-fn not_found() -> WebError {
+pub fn not_found() -> WebError {
     WebError(ApiError::not_found("page"))
 }
 
@@ -405,15 +427,23 @@ async fn market_page(
             }
             p {
                 a.button href={ "/markets/" (m.id) "/edit" } { "Sửa thông tin chợ" } " "
-                a.button href={ "/markets/" (m.id) "/stalls/new" } { "Thêm quầy/sạp" }
+                a.button href={ "/markets/" (m.id) "/stalls/new" } { "Thêm quầy/sạp" } " "
+                a.button href={ "/markets/" (m.id) "/signs" } { "In tất cả bảng QR" }
             }
             h2 { "Quầy/sạp (" (stalls.total) ")" }
             div.table-wrap { table {
-                thead { tr { th { "Mã" } th { "Khu" } th { "Ngành hàng" } th { "Người bán" } th { "Trạng thái" } th {} } }
+                thead { tr { th { "Mã" } th { "Mã QR" } th { "Khu" } th { "Ngành hàng" } th { "Người bán" } th { "Trạng thái" } th {} } }
                 tbody {
                     @for s in &stalls.items {
                         tr {
                             td { (s.code) }
+                            td {
+                                @if s.merchant_id.and_then(|i| names.get(&i)).is_some_and(|r| r.payment_methods.contains("vietqr")) {
+                                    a href={ "/api/v1/stalls/" (s.id) "/sign" } {
+                                        img.qr src={ "/api/v1/stalls/" (s.id) "/qr.svg" } alt={ "Mã VietQR quầy " (s.code) } loading="lazy" width="64" height="64";
+                                    }
+                                }
+                            }
                             td { (s.zone) }
                             td { (s.category) }
                             td {

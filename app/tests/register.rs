@@ -40,8 +40,13 @@ async fn health_metrics_and_openapi() {
             "/api/v1/merchants/{id}/bank-accounts",
             "/api/v1/merchants/{id}/bank-accounts/{account_id}",
             "/api/v1/places",
+            "/api/v1/qr/decode",
+            "/api/v1/qr/encode",
             "/api/v1/stalls",
             "/api/v1/stalls/{id}",
+            "/api/v1/stalls/{id}/qr.png",
+            "/api/v1/stalls/{id}/qr.svg",
+            "/api/v1/stalls/{id}/sign",
         ]
     );
     let metrics = app.get("/metrics").await.text().await.unwrap();

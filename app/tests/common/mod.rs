@@ -146,15 +146,19 @@ impl TestApp {
             r.stop().await.unwrap();
         }
         if let Some((admin, name)) = self.pg_admin.take() {
-            use sqlx::Executor;
-            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin)
-                .await
-                .unwrap();
-            conn.execute(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-            )))
-            .await
-            .unwrap();
+            drop_database(&admin, &name).await;
         }
     }
+}
+
+pub async fn drop_database(admin: &str, name: &str) {
+    use sqlx::Executor;
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(admin)
+        .await
+        .unwrap();
+    conn.execute(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    )))
+    .await
+    .unwrap();
 }
