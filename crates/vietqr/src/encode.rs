@@ -173,7 +173,7 @@ impl VietQr {
                 .as_ref()
                 .map(normalized_language)
                 .transpose()?,
-            extra: normalized_extra(&self.extra)?,
+            extra: normalized_extra(&self.extra, self.language.is_some())?,
         })
     }
 
@@ -233,7 +233,7 @@ impl Norm<'_> {
         w.opt(Tag::root(61), &self.postal_code)?;
         self.write_additional(w)?;
         if let Some(l) = self.language {
-            write_language(w, l)?;
+            write_language(w, l, &self.extra)?;
         }
         // 65-99 go before the CRC, which must stay last.
         w.root_extras(x, 65..100)
@@ -280,16 +280,15 @@ impl Norm<'_> {
     }
 }
 
-fn write_language(
-    w: &mut Writer,
-    (pref, name, city): (&str, &str, Option<&str>),
-) -> Result<(), Error> {
+fn write_language(w: &mut Writer, l: LangView<'_>, extra: &[Field]) -> Result<(), Error> {
+    let (pref, name, city) = l;
     let start = w.open(T_LANG);
     w.tlv(T_LANG.child(0), pref)?;
     w.tlv(T_LANG.child(1), name)?;
     if let Some(c) = city {
         w.tlv(T_LANG.child(2), c)?;
     }
+    w.extras_in(extra, T_LANG)?;
     w.close(start, T_LANG)
 }
 
@@ -356,10 +355,14 @@ fn parse_extra(f: &Field) -> Result<Tag, Error> {
 
 /// Check extras and sort them into the order `write` emits them, which is
 /// the order `decode` reports them in.
-fn normalized_extra(extra: &[Field]) -> Result<Vec<Field>, Error> {
+fn normalized_extra(extra: &[Field], has_language: bool) -> Result<Vec<Field>, Error> {
     let mut keyed = Vec::with_capacity(extra.len());
     for f in extra {
         let tag = parse_extra(f)?;
+        // A `64/xx` extra needs a language template (64/00, 64/01) to live in.
+        if tag.ids()[0] == 64 && !has_language {
+            return Err(Error::BadExtraTag { tag: f.tag.clone() });
+        }
         text(tag, Some(&f.value), MAX_VALUE, Charset::Local)?.ok_or(Error::Empty { tag })?;
         keyed.push((tag.ids().to_vec(), f.clone()));
     }

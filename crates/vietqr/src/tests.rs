@@ -477,6 +477,23 @@ fn encoder_transliterates_and_checks() {
     );
 }
 
+/// Fuzz finding (crash-9a6dd325): extras inside `64` were not written.
+#[test]
+fn language_template_extras_round_trip() {
+    let p = "00020101021238540010A00000072701240006970436011010175956002008QRIBFTTA530370454061800005802VN64240002ye0102126008hye0627u";
+    let p = with_crc(&format!("{p}6304"));
+    let q = qr(&p);
+    assert_eq!(q.extra.len(), 2);
+    assert_eq!(qr(&q.encode().unwrap()), q);
+    // Without a language template a 64/xx extra has nowhere to go.
+    let mut q = q;
+    q.language = None;
+    let want = Error::BadExtraTag {
+        tag: "64/60".into(),
+    };
+    assert_eq!(q.encode(), Err(want));
+}
+
 #[test]
 fn encoder_rejects_bad_extras() {
     let mut q = qr(Q4);
@@ -634,6 +651,27 @@ proptest! {
             }
             // The only legitimate refusal for canonical input: a template over 99 bytes.
             Err(Error::TooLong { tag, max: 99, .. }) => prop_assert!(tag.depth() == 1),
+            Err(e) => prop_assert!(false, "unexpected {e}"),
+        }
+    }
+
+    #[test]
+    fn round_trip_with_extras(
+        x in canonical(),
+        picks in proptest::collection::btree_map(0usize..5, (3u8..100, "[ -~]{1,8}"), 0..4),
+    ) {
+        let mut x = x;
+        let parents = ["", "38/", "38/01/", "62/", "64/"];
+        for (parent, (id, value)) in picks {
+            let id = if parent == 0 { id.max(65) } else { id.max(10) };
+            if parent == 4 && x.language.is_none() {
+                continue;
+            }
+            x.extra.push(Field { tag: format!("{}{id:02}", parents[parent]), value });
+        }
+        match x.encode() {
+            Ok(p) => prop_assert_eq!(decode(&p), Ok(Decoded::VietQr(x.normalized().unwrap()))),
+            Err(Error::TooLong { max: 99, .. }) => {}
             Err(e) => prop_assert!(false, "unexpected {e}"),
         }
     }
