@@ -845,3 +845,82 @@ fn generators_reach_the_result_codes() {
         "never reached: {missing:?} (seen {seen:?})"
     );
 }
+
+/// A ledger holding only what `ids` name, copied from `full` (the storage layer's step (a)).
+fn cache_for(full: &Ledger, transfer_ids: &[u128], account_ids: &[u128]) -> Ledger {
+    let mut refs = ledger::Refs {
+        account_ids: account_ids.to_vec(),
+        transfer_ids: vec![],
+    };
+    let loaded: Vec<Transfer> = transfer_ids
+        .iter()
+        .filter_map(|id| full.transfer(*id).copied())
+        .collect();
+    refs.add_accounts_of(&loaded);
+    let mut cache = Ledger::new();
+    for transfer in loaded {
+        cache.load_transfer(transfer, full.pending_state(transfer.id));
+    }
+    for id in &refs.account_ids {
+        if let Some(account) = full.account(*id) {
+            cache.load_account(*account);
+        }
+    }
+    cache.observe_timestamp(full.last_timestamp());
+    cache
+}
+
+fn run_cached(ops: Vec<(Op, u64)>) -> Result<(), TestCaseError> {
+    let mut full = Ledger::new();
+    let mut now = NANOS_PER_SECOND;
+    assert!(full.create_accounts(&initial_accounts(), now).is_empty());
+    full.take_effect();
+    let mut history: Vec<Vec<Transfer>> = Vec::new();
+    for (op, advance_ms) in ops {
+        now += advance_ms * 1_000_000;
+        let (got, want) = match op {
+            Op::Accounts(batch) => {
+                let mut cache = cache_for(&full, &[], &ledger::account_references(&batch));
+                let got = format!("{:?}", cache.create_accounts(&batch, now));
+                let want = format!("{:?}", full.create_accounts(&batch, now));
+                ((got, cache.take_effect()), (want, full.take_effect()))
+            }
+            Op::Expire => {
+                let mut cache = cache_for(&full, &full.expiring(now), &[]);
+                let got = format!("{:?}", cache.expire_pending(now));
+                let want = format!("{:?}", full.expire_pending(now));
+                ((got, cache.take_effect()), (want, full.take_effect()))
+            }
+            Op::Transfers(_) | Op::Replay(..) => {
+                let batch = match op {
+                    Op::Transfers(batch) => batch,
+                    Op::Replay(_, _) if history.is_empty() => continue,
+                    Op::Replay(index, _) => history[index % history.len()].clone(),
+                    Op::Accounts(_) | Op::Expire => unreachable!(),
+                };
+                let refs = ledger::references(&batch);
+                let mut cache = cache_for(&full, &refs.transfer_ids, &refs.account_ids);
+                let got = format!("{:?}", cache.create_transfers(&batch, now));
+                let want = format!("{:?}", full.create_transfers(&batch, now));
+                history.push(batch);
+                ((got, cache.take_effect()), (want, full.take_effect()))
+            }
+        };
+        prop_assert_eq!(got, want);
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// The persistence contract: loading only `references(batch)` (plus the accounts of the
+    /// loaded transfers) decides exactly what the full in-memory ledger decides, with the
+    /// same `BatchEffect`.
+    #[test]
+    fn cache_of_references_matches_full_ledger(
+        ops in prop::collection::vec((op_strategy(), 0..2_500u64), 1..40),
+    ) {
+        run_cached(ops)?;
+    }
+}
