@@ -18,6 +18,11 @@ use proptest::prelude::*;
 
 const MAX: i128 = MAX_BALANCE as i128;
 
+/// Cases per property: `PROPTEST_CASES` if set, else `default`.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
 #[derive(Clone, Debug)]
 struct ModelAccount {
     input: Account,
@@ -757,7 +762,7 @@ fn run_ops(ops: Vec<(Op, u64)>) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(512), ..ProptestConfig::default() })]
 
     #[test]
     fn ledger_matches_model(ops in prop::collection::vec((op_strategy(), 0..2_500u64), 1..40)) {
@@ -912,7 +917,7 @@ fn run_cached(ops: Vec<(Op, u64)>) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(256), ..ProptestConfig::default() })]
 
     /// The persistence contract: loading only `references(batch)` (plus the accounts of the
     /// loaded transfers) decides exactly what the full in-memory ledger decides, with the
