@@ -20,7 +20,10 @@ const MAX: i128 = MAX_BALANCE as i128;
 
 /// Cases per property: `PROPTEST_CASES` if set, else `default`.
 fn cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 #[derive(Clone, Debug)]
@@ -515,7 +518,7 @@ fn account_strategy() -> impl Strategy<Value = Account> {
         prop_oneof![8 => Just(704u32), 1 => Just(840u32), 1 => Just(0u32)],
         prop_oneof![8 => Just(1u16), 1 => Just(2u16), 1 => Just(0u16)],
         (0..10u8, 0..3u8),
-        prop_oneof![12 => Just(0u64), 1 => 1..5u64],
+        prop_oneof![12 => Just(0u64), 1 => 1..5u64, 1 => 5..9u64],
         prop_oneof![12 => Just(0u64), 1 => Just(1u64)],
     )
         .prop_map(
@@ -530,7 +533,12 @@ fn account_strategy() -> impl Strategy<Value = Account> {
                     closed: flag_bits == 3,
                 },
                 user_data_32: u32::from(user_data),
-                debits_posted: balance,
+                user_data_64: u64::from(user_data == 1),
+                user_data_128: u128::from(user_data == 2 && flag_bits > 5),
+                debits_posted: if balance < 5 { balance } else { 0 },
+                credits_pending: u64::from(balance == 5),
+                debits_pending: u64::from(balance == 6),
+                credits_posted: u64::from(balance == 7),
                 timestamp,
                 ..Account::default()
             },
@@ -553,8 +561,8 @@ fn transfer_strategy() -> impl Strategy<Value = Transfer> {
     (
         (
             id_strategy(400),
-            id_strategy(6),
-            id_strategy(6),
+            id_strategy(8),
+            id_strategy(8),
             id_strategy(30),
         ),
         amount_strategy(),
@@ -635,7 +643,7 @@ fn op_strategy() -> impl Strategy<Value = Op> {
     prop_oneof![
         2 => prop::collection::vec(account_strategy(), 0..4).prop_map(Op::Accounts),
         12 => prop::collection::vec(transfer_strategy(), 0..9).prop_map(Op::Transfers),
-        3 => (any::<usize>(), prop::option::of((any::<usize>(), 0..7u8)))
+        3 => (any::<usize>(), prop::option::of((any::<usize>(), 0..10u8)))
             .prop_map(|(index, change)| Op::Replay(index, change)),
         2 => Just(Op::Expire),
     ]
@@ -667,7 +675,10 @@ fn alter(mut transfer: Transfer, field: u8) -> Transfer {
         3 => transfer.flags.linked = !transfer.flags.linked,
         4 => transfer.credit_account_id ^= 1,
         5 => transfer.timeout ^= 1,
-        _ => transfer.pending_id ^= 1,
+        6 => transfer.pending_id ^= 1,
+        7 => transfer.user_data_64 ^= 1,
+        8 => transfer.user_data_32 ^= 1,
+        _ => transfer.ledger ^= 1,
     }
     transfer
 }
@@ -779,7 +790,7 @@ fn generators_reach_the_result_codes() {
     let mut runner = TestRunner::deterministic();
     let mut seen: BTreeSet<String> = BTreeSet::new();
     let strategy = prop::collection::vec((op_strategy(), 0..2_500u64), 1..40);
-    for _ in 0..300 {
+    for _ in 0..600 {
         let ops = strategy.new_tree(&mut runner).unwrap().current();
         let mut ledger = Ledger::new();
         let mut now = NANOS_PER_SECOND;
@@ -835,6 +846,12 @@ fn generators_reach_the_result_codes() {
         "T::PendingTransferHasDifferentAmount",
         "T::PendingTransferNotFound",
         "T::ExistsWithDifferentPendingId",
+        "T::ExistsWithDifferentUserData64",
+        "T::ExistsWithDifferentLedger",
+        "T::DebitAccountNotFound",
+        "T::DebitAccountAlreadyClosed",
+        "A::ExistsWithDifferentUserData64",
+        "A::CreditsPostedMustBeZero",
         "T::ExistsWithDifferentTimeout",
         "T::ExistsWithDifferentUserData128",
         "A::Exists",
@@ -844,7 +861,7 @@ fn generators_reach_the_result_codes() {
         .copied()
         .filter(|code| !seen.contains(*code))
         .collect();
-    eprintln!("codes reached: {}", seen.len());
+    eprintln!("codes reached: {} {seen:?}", seen.len());
     assert!(
         missing.is_empty(),
         "never reached: {missing:?} (seen {seen:?})"
