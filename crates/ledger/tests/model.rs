@@ -540,7 +540,6 @@ fn account_strategy() -> impl Strategy<Value = Account> {
                 debits_pending: u64::from(balance == 6),
                 credits_posted: u64::from(balance == 7),
                 timestamp,
-                ..Account::default()
             },
         )
 }
