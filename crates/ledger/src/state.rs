@@ -249,6 +249,14 @@ impl Ledger {
             assert_eq!(self.pending.get(id), Some(&PendingState::Pending));
             let mut debit = self.accounts[&pending.debit_account_id];
             let mut credit = self.accounts[&pending.credit_account_id];
+            assert!(
+                debit.debits_pending >= pending.amount,
+                "expiry: reservation missing"
+            );
+            assert!(
+                credit.credits_pending >= pending.amount,
+                "expiry: reservation missing"
+            );
             debit.debits_pending -= pending.amount;
             credit.credits_pending -= pending.amount;
             self.set_account(debit);
@@ -411,6 +419,7 @@ impl Ledger {
 
     fn reserve_timestamps(&mut self, now: u64, count: usize) -> u64 {
         let base = now.max(self.last_timestamp + 1);
+        assert!(base > self.last_timestamp, "timestamps must increase");
         if count > 0 {
             self.last_timestamp = base
                 .checked_add(count as u64 - 1)
@@ -568,6 +577,8 @@ impl Ledger {
         }
         stored.amount = balancing_amount(transfer, &debit, &credit)?;
         let (debit, credit) = apply_new(&stored, debit, credit)?;
+        debug_assert!(stored.amount > 0 && stored.amount <= transfer.amount);
+        debug_assert!(check_account(&debit).is_ok() && check_account(&credit).is_ok());
         self.set_account(debit);
         self.set_account(credit);
         self.insert_transfer(stored);
@@ -609,6 +620,14 @@ impl Ledger {
         if post && credit.flags.closed {
             return Err(R::CreditAccountAlreadyClosed);
         }
+        assert!(
+            debit.debits_pending >= pending.amount,
+            "reservation missing on debit account"
+        );
+        assert!(
+            credit.credits_pending >= pending.amount,
+            "reservation missing on credit account"
+        );
         debit.debits_pending -= pending.amount;
         credit.credits_pending -= pending.amount;
         if post {
