@@ -22,6 +22,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::chip::{Dg1, PaReport, Sod, passive_authentication};
 use crate::mrz::Mrz;
 use crate::personal_id::PersonalId;
 
@@ -323,6 +324,208 @@ pub fn check_mrz(
         });
     }
     mismatches
+}
+
+// ---------------------------------------------------------------------------------------------
+// Level 2 from the chip card
+// ---------------------------------------------------------------------------------------------
+
+/// Passive-authentication outcome as recorded in a [`ChipDecision`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PassiveAuth {
+    /// CSCA certificates configured and every check passed, chain included.
+    Passed,
+    /// A check failed (or the SOD does not parse).
+    Failed,
+    /// No CSCA certificate configured: the SOD's internal checks (hashes, `messageDigest`,
+    /// signature with the embedded DS certificate, its validity) passed, but nothing anchors the
+    /// DS certificate, so a forged SOD with a self-made DS certificate would pass too.
+    NotConfigured,
+}
+
+/// An error recorded in a [`ChipDecision`]: stable code and English message.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct EvidenceError {
+    pub code: String,
+    pub message: String,
+}
+
+impl EvidenceError {
+    fn new(code: &str, message: String) -> EvidenceError {
+        EvidenceError {
+            code: code.to_owned(),
+            message,
+        }
+    }
+}
+
+/// What the user entered and what was read from the card, for [`chip_level2`].
+#[derive(Debug, Clone, Copy)]
+pub struct ChipEvidence<'a> {
+    /// MRZ typed by the user or read by OCR / camera from the back of the card.
+    pub scanned_mrz: &'a str,
+    /// Entered full name, personal ID and birth date.
+    pub full_name: &'a str,
+    pub personal_id: &'a str,
+    pub birth_date: BirthDate,
+    /// EF.DG1 as read over NFC.
+    pub dg1: &'a [u8],
+    /// EF.SOD as read over NFC.
+    pub sod: &'a [u8],
+    /// Other data groups read (e.g. `(2, dg2)`, `(13, dg13)`); their hashes are checked too.
+    pub other_data_groups: &'a [(u8, &'a [u8])],
+    /// Trusted CSCA certificates (DER); empty when none is configured.
+    pub csca_certs_der: &'a [&'a [u8]],
+    /// Time of the decision (Unix seconds), for certificate validity and the record.
+    pub now_unix: i64,
+}
+
+/// The record of a level-2 decision from the chip card: what was checked and the outcome. The
+/// application stores it with the account and the operator / session that submitted the evidence.
+/// It contains personal data (ID number, mismatching values): protect it like the ID itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChipDecision {
+    /// Whether the chip evidence qualifies for [`EkycLevel::DocumentVerified`].
+    pub eligible: bool,
+    /// When (the `now_unix` given).
+    pub decided_at_unix: i64,
+    /// How: `"chip_mrz_dg1_pa"` (MRZ + DG1 + passive authentication with a CSCA) or
+    /// `"chip_mrz_dg1_no_csca"` (MRZ + DG1 + SOD integrity, no CSCA configured).
+    pub method: String,
+    /// Who: the 12-digit personal ID of the card (from DG1, else from the scanned MRZ).
+    pub personal_id: Option<String>,
+    /// Document number field of the MRZ.
+    pub document_number: Option<String>,
+    /// The scanned MRZ did not parse.
+    pub scanned_mrz_error: Option<EvidenceError>,
+    /// Differences between the scanned MRZ and the entered data ([`check_mrz`]).
+    pub mismatches: Vec<Mismatch>,
+    /// DG1 did not parse.
+    pub dg1_error: Option<EvidenceError>,
+    /// DG1's MRZ is character for character the scanned MRZ.
+    pub dg1_matches_scanned_mrz: bool,
+    /// EF.SOD did not parse.
+    pub sod_error: Option<EvidenceError>,
+    pub passive_auth: PassiveAuth,
+    /// The passive-authentication report (absent when the SOD did not parse).
+    pub pa_report: Option<PaReport>,
+    /// Stable codes of every reason for refusal (empty when eligible).
+    pub refusals: Vec<String>,
+}
+
+impl ChipDecision {
+    /// The level this evidence grants: `DocumentVerified` when eligible.
+    pub fn level(&self) -> Option<EkycLevel> {
+        self.eligible.then_some(EkycLevel::DocumentVerified)
+    }
+}
+
+/// Decides whether chip-card evidence qualifies for level 2 ([`EkycLevel::DocumentVerified`]).
+///
+/// Eligible when all of:
+/// 1. the scanned MRZ parses and [`check_mrz`] finds no mismatch with the entered name, ID and
+///    birth date;
+/// 2. DG1 parses and its MRZ is the scanned MRZ, character for character;
+/// 3. the SOD parses and passive authentication (DG1 and `other_data_groups`) has no failed
+///    check; and, **when CSCA certificates are configured**, the DS certificate chains to one of
+///    them ([`PassiveAuth::Passed`]).
+///
+/// Policy when no CSCA is configured: level 2 is still granted on MRZ + DG1 consistency, recorded
+/// as [`PassiveAuth::NotConfigured`] and `method = "chip_mrz_dg1_no_csca"`, so that such accounts
+/// can be found and re-checked once CSCA certificates are installed. The SOD's internal checks
+/// still run in that case and any failure refuses (a wrong hash or signature is evidence of
+/// tampering, not a missing configuration).
+///
+/// Face matching (selfie against DG2), required by banks for electronic accounts, is outside this
+/// function.
+pub fn chip_level2(evidence: &ChipEvidence<'_>) -> ChipDecision {
+    let mut refusals: Vec<String> = Vec::new();
+
+    let scanned = Mrz::parse(evidence.scanned_mrz);
+    let (scanned_mrz_error, mismatches) = match &scanned {
+        Ok(mrz) => (
+            None,
+            check_mrz(
+                mrz,
+                evidence.full_name,
+                evidence.personal_id,
+                evidence.birth_date,
+            ),
+        ),
+        Err(e) => {
+            refusals.push("ekyc.scanned_mrz_invalid".into());
+            (
+                Some(EvidenceError::new(e.code(), e.message_en())),
+                Vec::new(),
+            )
+        }
+    };
+    if !mismatches.is_empty() {
+        refusals.push("ekyc.entered_data_mismatch".into());
+    }
+
+    let dg1 = Dg1::parse(evidence.dg1);
+    let dg1_error = dg1
+        .as_ref()
+        .err()
+        .map(|e| EvidenceError::new(e.code(), e.message_en()));
+    if dg1_error.is_some() {
+        refusals.push("ekyc.dg1_invalid".into());
+    }
+    let dg1_matches_scanned_mrz = dg1
+        .as_ref()
+        .is_ok_and(|d| scanned.is_ok() && d.matches_scanned(evidence.scanned_mrz));
+    if dg1.is_ok() && scanned.is_ok() && !dg1_matches_scanned_mrz {
+        refusals.push("ekyc.dg1_differs_from_scanned_mrz".into());
+    }
+
+    let sod = Sod::parse(evidence.sod);
+    let sod_error = sod
+        .as_ref()
+        .err()
+        .map(|e| EvidenceError::new(e.code(), e.message_en()));
+    let configured = !evidence.csca_certs_der.is_empty();
+    let pa_report = sod.as_ref().ok().map(|sod| {
+        let mut groups: Vec<(u8, &[u8])> = vec![(1, evidence.dg1)];
+        groups.extend(evidence.other_data_groups.iter().filter(|(n, _)| *n != 1));
+        passive_authentication(sod, &groups, evidence.csca_certs_der, evidence.now_unix)
+    });
+    let passive_auth = match &pa_report {
+        None => {
+            refusals.push("ekyc.sod_invalid".into());
+            PassiveAuth::Failed
+        }
+        Some(r) if !r.passed() => PassiveAuth::Failed,
+        Some(r) if configured && !r.chain_verified() => PassiveAuth::Failed,
+        Some(_) if configured => PassiveAuth::Passed,
+        Some(_) => PassiveAuth::NotConfigured,
+    };
+    if passive_auth == PassiveAuth::Failed && pa_report.is_some() {
+        refusals.push("ekyc.passive_authentication_failed".into());
+    }
+
+    let source = dg1.as_ref().map(|d| &d.mrz).ok().or(scanned.as_ref().ok());
+    ChipDecision {
+        eligible: refusals.is_empty(),
+        decided_at_unix: evidence.now_unix,
+        method: if configured {
+            "chip_mrz_dg1_pa"
+        } else {
+            "chip_mrz_dg1_no_csca"
+        }
+        .to_owned(),
+        personal_id: source.and_then(|m| m.personal_id.as_ref().map(|p| p.as_str().to_owned())),
+        document_number: source.map(|m| m.document_number.clone()),
+        scanned_mrz_error,
+        mismatches,
+        dg1_error,
+        dg1_matches_scanned_mrz,
+        sod_error,
+        passive_auth,
+        pa_report,
+        refusals,
+    }
 }
 
 #[cfg(test)]
