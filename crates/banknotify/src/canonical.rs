@@ -122,7 +122,8 @@ mod tests {
 
     #[test]
     fn sorted_compact() {
-        let v = json!({"b": 1, "a": {"d": [ {"z": 1, "y": null} ], "c": "x\"\n\u{1}ế"}, "n": 20000.0});
+        let v =
+            json!({"b": 1, "a": {"d": [ {"z": 1, "y": null} ], "c": "x\"\n\u{1}ế"}, "n": 20000.0});
         let mut s = String::new();
         sorted_json(&v, &mut s);
         assert_eq!(

@@ -92,9 +92,9 @@ impl NotifyError {
             Self::StaleTimestamp {
                 age_secs,
                 window_secs,
-            } => format!(
-                "Dấu thời gian lệch {age_secs} giây, vượt quá giới hạn {window_secs} giây"
-            ),
+            } => {
+                format!("Dấu thời gian lệch {age_secs} giây, vượt quá giới hạn {window_secs} giây")
+            }
             Self::TokenExpired => "Token truy cập đã hết hạn".to_owned(),
             Self::NotSuccessful { code } => {
                 format!("Nhà cung cấp báo giao dịch không thành công (mã {code})")
@@ -125,7 +125,10 @@ impl fmt::Display for NotifyError {
             ),
             Self::TokenExpired => write!(f, "bearer token expired"),
             Self::NotSuccessful { code } => {
-                write!(f, "provider reports an unsuccessful transaction (code {code})")
+                write!(
+                    f,
+                    "provider reports an unsuccessful transaction (code {code})"
+                )
             }
         }
     }

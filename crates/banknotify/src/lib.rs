@@ -24,8 +24,7 @@ pub mod vietqr;
 
 pub use error::NotifyError;
 pub use reference::{
-    DEFAULT_PREFIX, ReferenceFormat, extract_reference, extract_reference_with,
-    generate_reference,
+    DEFAULT_PREFIX, ReferenceFormat, extract_reference, extract_reference_with, generate_reference,
 };
 pub use util::{MAX_AMOUNT, VN_OFFSET_SECS, format_vn_local, parse_vn_time};
 
@@ -259,7 +258,14 @@ pub fn verify(
     secret: &str,
     now_unix: i64,
 ) -> Result<Notification, NotifyError> {
-    verify_with(provider, headers, body, secret, now_unix, &Options::default())
+    verify_with(
+        provider,
+        headers,
+        body,
+        secret,
+        now_unix,
+        &Options::default(),
+    )
 }
 
 /// Verify and normalise a notification from `provider`.

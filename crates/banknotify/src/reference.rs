@@ -221,10 +221,14 @@ mod tests {
             format!("ACB;0123456;{r}-GD 123456-081124 09:01:02"),
             format!("Thanh toán đơn {r} cảm ơn"),
             format!("IBFT{r}"),
-            format!("{r}"),
+            r.clone(),
         ];
         for m in &memos {
-            assert_eq!(extract_reference(m, "HL").as_deref(), Some(r.as_str()), "{m}");
+            assert_eq!(
+                extract_reference(m, "HL").as_deref(),
+                Some(r.as_str()),
+                "{m}"
+            );
         }
     }
 
@@ -287,7 +291,10 @@ mod tests {
     #[test]
     fn other_prefix() {
         let r = generate_reference("QN", 42);
-        assert_eq!(extract_reference(&format!("ck {r}"), "qn").as_deref(), Some(r.as_str()));
+        assert_eq!(
+            extract_reference(&format!("ck {r}"), "qn").as_deref(),
+            Some(r.as_str())
+        );
         assert_eq!(extract_reference(&format!("ck {r}"), "HL"), None);
     }
 }

@@ -40,7 +40,7 @@ fn hex_val(c: u8) -> Option<u8> {
 /// Decode hex (either case). `None` for odd length or a non-hex character.
 pub(crate) fn hex_decode(s: &str) -> Option<Vec<u8>> {
     let b = s.as_bytes();
-    if b.len() % 2 != 0 {
+    if !b.len().is_multiple_of(2) {
         return None;
     }
     b.chunks_exact(2)
@@ -240,14 +240,15 @@ pub fn parse_vn_time(s: &str) -> Option<i64> {
             return None;
         }
     }
-    Some(
-        days_from_civil(y, mo, d) * 86_400 + i64::from(hh * 3600 + mi * 60 + ss) - offset,
-    )
+    Some(days_from_civil(y, mo, d) * 86_400 + i64::from(hh * 3600 + mi * 60 + ss) - offset)
 }
 
 /// A provider time that may be a local-time string or an epoch number (seconds, or milliseconds
 /// when above 10^11). `Ok(None)` when absent.
-pub(crate) fn time_from_value(v: Option<&Value>, field: &'static str) -> Result<Option<i64>, NotifyError> {
+pub(crate) fn time_from_value(
+    v: Option<&Value>,
+    field: &'static str,
+) -> Result<Option<i64>, NotifyError> {
     let bad = NotifyError::InvalidField {
         field,
         reason: "unrecognised date-time",
@@ -258,7 +259,9 @@ pub(crate) fn time_from_value(v: Option<&Value>, field: &'static str) -> Result<
         Some(Value::String(s)) => {
             let t = s.trim();
             if t.bytes().all(|c| c.is_ascii_digit()) {
-                epoch(t.parse::<i64>().map_err(|_| bad.clone())?).map(Some).ok_or(bad)
+                epoch(t.parse::<i64>().map_err(|_| bad.clone())?)
+                    .map(Some)
+                    .ok_or(bad)
             } else {
                 parse_vn_time(t).map(Some).ok_or(bad)
             }
@@ -292,7 +295,9 @@ pub(crate) fn parse_json(body: &[u8]) -> Result<Value, NotifyError> {
     let v: Value =
         serde_json::from_slice(body).map_err(|e| NotifyError::MalformedJson(e.to_string()))?;
     if !v.is_object() {
-        return Err(NotifyError::MalformedJson("top level is not an object".into()));
+        return Err(NotifyError::MalformedJson(
+            "top level is not an object".into(),
+        ));
     }
     Ok(v)
 }
@@ -319,15 +324,24 @@ mod tests {
         assert_eq!(parse_vn_time("2025-12-12 09:00:00"), Some(1_765_504_800));
         assert_eq!(parse_vn_time("2025-12-12T09:00:00"), Some(1_765_504_800));
         assert_eq!(parse_vn_time("2025-12-12T02:00:00Z"), Some(1_765_504_800));
-        assert_eq!(parse_vn_time("2025-12-12T09:00:00+07:00"), Some(1_765_504_800));
-        assert_eq!(parse_vn_time("2025-12-12 09:00:00.123"), Some(1_765_504_800));
+        assert_eq!(
+            parse_vn_time("2025-12-12T09:00:00+07:00"),
+            Some(1_765_504_800)
+        );
+        assert_eq!(
+            parse_vn_time("2025-12-12 09:00:00.123"),
+            Some(1_765_504_800)
+        );
         assert_eq!(parse_vn_time("12/12/2025 09:00:00"), Some(1_765_504_800));
         assert_eq!(parse_vn_time("2025-12-12 09:00"), Some(1_765_504_800));
         // The VietQR callback sample's odd form.
-        assert_eq!(parse_vn_time("2024-05-1701:53"), parse_vn_time("2024-05-17 01:53"));
+        assert_eq!(
+            parse_vn_time("2024-05-1701:53"),
+            parse_vn_time("2024-05-17 01:53")
+        );
         assert_eq!(parse_vn_time("2025-12-12"), Some(1_765_504_800 - 9 * 3600));
         assert_eq!(parse_vn_time("2025-02-29 00:00:00"), None);
-        assert_eq!(parse_vn_time("2024-02-29 00:00:00").is_some(), true);
+        assert!(parse_vn_time("2024-02-29 00:00:00").is_some());
         assert_eq!(parse_vn_time("2025-12-12 24:00:00"), None);
         assert_eq!(parse_vn_time("2025-12-12 09:00:00 junk"), None);
         assert_eq!(format_vn_local(1_765_504_800), "2025-12-12 09:00:00");
@@ -344,8 +358,14 @@ mod tests {
     #[test]
     fn amounts() {
         assert_eq!(amount_from_value(&serde_json::json!(20000), "a"), Ok(20000));
-        assert_eq!(amount_from_value(&serde_json::json!(20000.0), "a"), Ok(20000));
-        assert_eq!(amount_from_value(&serde_json::json!("100000"), "a"), Ok(100_000));
+        assert_eq!(
+            amount_from_value(&serde_json::json!(20000.0), "a"),
+            Ok(20000)
+        );
+        assert_eq!(
+            amount_from_value(&serde_json::json!("100000"), "a"),
+            Ok(100_000)
+        );
         assert_eq!(amount_from_value(&serde_json::json!(-5000), "a"), Ok(-5000));
         assert!(amount_from_value(&serde_json::json!(1.5), "a").is_err());
         assert!(amount_from_value(&serde_json::json!("1e5"), "a").is_err());

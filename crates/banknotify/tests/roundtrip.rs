@@ -3,8 +3,8 @@
 //! mangling.
 
 use banknotify::{
-    CounterAccount, Direction, NotifyError, Options, Provider, SepayScheme, SimTransfer,
-    expected, extract_reference, generate_reference, sign_with, verify_with,
+    CounterAccount, Direction, NotifyError, Options, Provider, SepayScheme, SimTransfer, expected,
+    extract_reference, generate_reference, sign_with, verify_with,
 };
 use proptest::prelude::*;
 
@@ -58,9 +58,21 @@ fn configs() -> Vec<(Provider, Options)> {
         (Provider::Payos, d.clone()),
         (Provider::Casso, d.clone()),
         (Provider::Sepay, d.clone()),
-        (Provider::Sepay, Options { sepay_scheme: SepayScheme::ApiKey, ..d.clone() }),
+        (
+            Provider::Sepay,
+            Options {
+                sepay_scheme: SepayScheme::ApiKey,
+                ..d.clone()
+            },
+        ),
         (Provider::Vietqr, d.clone()),
-        (Provider::Vietqr, Options { vietqr_sign_secret: Some("vqr-sign".into()), ..d }),
+        (
+            Provider::Vietqr,
+            Options {
+                vietqr_sign_secret: Some("vqr-sign".into()),
+                ..d
+            },
+        ),
     ]
 }
 

@@ -30,14 +30,19 @@ const PAYOS_KEY: &str = "test_checksum_key";
 const PAYOS_SIG: &str = "302b3becca1672dff99daafae2965f40e48ea3ca39453e4bf37fbcc26807a0e8";
 
 fn payos_body(data: Value, sig: &str) -> Vec<u8> {
-    serde_json::to_vec(&json!({"code": "00", "desc": "success", "success": true, "data": data, "signature": sig}))
-        .unwrap()
+    serde_json::to_vec(
+        &json!({"code": "00", "desc": "success", "success": true, "data": data, "signature": sig}),
+    )
+    .unwrap()
 }
 
 #[test]
 fn payos_published_vector() {
     let data = payos_vector_data();
-    assert_eq!(payos::signature(data.as_object().unwrap(), PAYOS_KEY), PAYOS_SIG);
+    assert_eq!(
+        payos::signature(data.as_object().unwrap(), PAYOS_KEY),
+        PAYOS_SIG
+    );
     let n = payos::verify(&[], &payos_body(data, PAYOS_SIG), PAYOS_KEY, 0).unwrap();
     assert_eq!(n.provider, Provider::Payos);
     assert_eq!(n.provider_tx_id, "FT-REFERENCE");
@@ -71,7 +76,10 @@ fn payos_vector_variants_still_verify() {
 #[test]
 fn payos_rejections() {
     let ok = payos_body(payos_vector_data(), PAYOS_SIG);
-    assert_eq!(payos::verify(&[], &ok, "wrong_key", 0), Err(NotifyError::BadSignature));
+    assert_eq!(
+        payos::verify(&[], &ok, "wrong_key", 0),
+        Err(NotifyError::BadSignature)
+    );
     for (k, v) in [
         ("amount", json!(200000)),
         ("accountNumber", json!("0123456788")),
@@ -133,8 +141,13 @@ fn casso_h(t: &str, sig: &str) -> Vec<(String, String)> {
 
 #[test]
 fn casso_cross_checked_vectors() {
-    let n = casso::verify(&casso_h(CASSO_T, CASSO_TEST_SIG), CASSO_TEST_BODY.as_bytes(), CASSO_KEY, CASSO_NOW)
-        .unwrap();
+    let n = casso::verify(
+        &casso_h(CASSO_T, CASSO_TEST_SIG),
+        CASSO_TEST_BODY.as_bytes(),
+        CASSO_KEY,
+        CASSO_NOW,
+    )
+    .unwrap();
     assert!(n.is_test);
     assert_eq!(n.provider_tx_id, "0");
     assert_eq!(n.amount, 599_000);
@@ -144,13 +157,21 @@ fn casso_cross_checked_vectors() {
     assert_eq!(n.counter_account, None);
     assert_eq!(n.occurred_at_unix, 1_739_348_400);
 
-    let n = casso::verify(&casso_h(CASSO_T, CASSO_OUT_SIG), CASSO_OUT_BODY.as_bytes(), CASSO_KEY, CASSO_NOW + 299)
-        .unwrap();
+    let n = casso::verify(
+        &casso_h(CASSO_T, CASSO_OUT_SIG),
+        CASSO_OUT_BODY.as_bytes(),
+        CASSO_KEY,
+        CASSO_NOW + 299,
+    )
+    .unwrap();
     assert_eq!(n.direction, Direction::Out);
     assert_eq!(n.amount, 35_000);
     assert_eq!(n.signed_amount(), -35_000);
     assert_eq!(n.description, "NGUYEN VAN A chuyen tien HL ĐÂY \"q\"");
-    assert_eq!(n.counter_account.unwrap().bank_id.as_deref(), Some("970415"));
+    assert_eq!(
+        n.counter_account.unwrap().bank_id.as_deref(),
+        Some("970415")
+    );
     assert_eq!(n.bank_reference.as_deref(), Some("FT25043ABC"));
 }
 
@@ -158,7 +179,10 @@ fn casso_cross_checked_vectors() {
 fn casso_rejections() {
     let good = casso_h(CASSO_T, CASSO_TEST_SIG);
     let body = CASSO_TEST_BODY.as_bytes();
-    assert_eq!(casso::verify(&good, body, "other", CASSO_NOW), Err(NotifyError::BadSignature));
+    assert_eq!(
+        casso::verify(&good, body, "other", CASSO_NOW),
+        Err(NotifyError::BadSignature)
+    );
     let tampered = CASSO_TEST_BODY.replace("599000", "599001");
     assert_eq!(
         casso::verify(&good, tampered.as_bytes(), CASSO_KEY, CASSO_NOW),
@@ -166,21 +190,38 @@ fn casso_rejections() {
     );
     // Signing `data` alone is wrong (§8.3): an added top-level field breaks the signature.
     let extra = CASSO_TEST_BODY.replacen('{', r#"{"x": 1, "#, 1);
-    assert_eq!(casso::verify(&good, extra.as_bytes(), CASSO_KEY, CASSO_NOW), Err(NotifyError::BadSignature));
+    assert_eq!(
+        casso::verify(&good, extra.as_bytes(), CASSO_KEY, CASSO_NOW),
+        Err(NotifyError::BadSignature)
+    );
     // Stale and future timestamps.
     assert_eq!(
         casso::verify(&good, body, CASSO_KEY, CASSO_NOW + 301),
-        Err(NotifyError::StaleTimestamp { age_secs: 301, window_secs: 300 })
+        Err(NotifyError::StaleTimestamp {
+            age_secs: 301,
+            window_secs: 300
+        })
     );
     assert_eq!(
         casso::verify(&good, body, CASSO_KEY, CASSO_NOW - 301),
-        Err(NotifyError::StaleTimestamp { age_secs: -301, window_secs: 300 })
+        Err(NotifyError::StaleTimestamp {
+            age_secs: -301,
+            window_secs: 300
+        })
     );
-    let wide = Options { window_secs: 3600, ..Options::default() };
+    let wide = Options {
+        window_secs: 3600,
+        ..Options::default()
+    };
     assert!(casso::verify_with(&good, body, CASSO_KEY, CASSO_NOW + 3000, &wide).is_ok());
     // A different t with the same v1.
     assert_eq!(
-        casso::verify(&casso_h("1739348400001", CASSO_TEST_SIG), body, CASSO_KEY, CASSO_NOW),
+        casso::verify(
+            &casso_h("1739348400001", CASSO_TEST_SIG),
+            body,
+            CASSO_KEY,
+            CASSO_NOW
+        ),
         Err(NotifyError::BadSignature)
     );
     assert_eq!(
@@ -189,7 +230,12 @@ fn casso_rejections() {
     );
     for bad in ["v1=abc", "t=abc,v1=00", "garbage"] {
         assert!(matches!(
-            casso::verify(&h(&[("X-Casso-Signature", bad)]), body, CASSO_KEY, CASSO_NOW),
+            casso::verify(
+                &h(&[("X-Casso-Signature", bad)]),
+                body,
+                CASSO_KEY,
+                CASSO_NOW
+            ),
             Err(NotifyError::MalformedHeader { .. })
         ));
     }
@@ -201,7 +247,12 @@ fn casso_rejections() {
     let v1: Value = json!({"error": 0, "data": [{"id": 1, "tid": "x", "amount": 1000}]});
     let sig = casso::signature(&v1, CASSO_T, CASSO_KEY);
     assert!(matches!(
-        casso::verify(&casso_h(CASSO_T, &sig), v1.to_string().as_bytes(), CASSO_KEY, CASSO_NOW),
+        casso::verify(
+            &casso_h(CASSO_T, &sig),
+            v1.to_string().as_bytes(),
+            CASSO_KEY,
+            CASSO_NOW
+        ),
         Err(NotifyError::InvalidField { field: "data", .. })
     ));
 }
@@ -232,8 +283,14 @@ fn sepay_api_key_and_fields() {
     // 2023-03-25 14:02:37 +07:00
     assert_eq!(n.occurred_at_unix, 1_679_727_757);
     let bad = |hs: &[(&str, &str)]| sepay::verify(&h(hs), SEPAY_BODY.as_bytes(), "sepay_secret", 0);
-    assert_eq!(bad(&[("Authorization", "Apikey nope")]), Err(NotifyError::BadCredentials));
-    assert_eq!(bad(&[("Authorization", "Apikey")]), Err(NotifyError::BadCredentials));
+    assert_eq!(
+        bad(&[("Authorization", "Apikey nope")]),
+        Err(NotifyError::BadCredentials)
+    );
+    assert_eq!(
+        bad(&[("Authorization", "Apikey")]),
+        Err(NotifyError::BadCredentials)
+    );
     assert_eq!(
         bad(&[("Authorization", "Bearer sepay_secret")]),
         Err(NotifyError::UnsupportedScheme("Bearer".into()))
@@ -250,7 +307,10 @@ fn sepay_hmac() {
     ]);
     assert!(sepay::verify(&hs, SEPAY_BODY.as_bytes(), "sepay_secret", SEPAY_TS + 10).is_ok());
     // HMAC required: an API key alone is refused.
-    let hmac_only = Options { sepay_scheme: SepayScheme::Hmac, ..Options::default() };
+    let hmac_only = Options {
+        sepay_scheme: SepayScheme::Hmac,
+        ..Options::default()
+    };
     assert_eq!(
         sepay::verify_with(
             &h(&[("Authorization", "Apikey sepay_secret")]),
@@ -273,7 +333,10 @@ fn sepay_hmac() {
     );
     assert_eq!(
         sepay::verify(&hs, SEPAY_BODY.as_bytes(), "sepay_secret", SEPAY_TS + 301),
-        Err(NotifyError::StaleTimestamp { age_secs: 301, window_secs: 300 })
+        Err(NotifyError::StaleTimestamp {
+            age_secs: 301,
+            window_secs: 300
+        })
     );
     let no_ts = h(&[("X-SePay-Signature", SEPAY_SIG)]);
     assert_eq!(
@@ -337,7 +400,8 @@ fn vietqr_published_signature() {
 fn vietqr_tokens() {
     let now = 1_800_000_000;
     let tok = vietqr::issue_token("pw", now, 59).access_token;
-    let body = br#"{"bankaccount":"1","amount":5000,"transType":"D","content":"x","transactionid":"t1"}"#;
+    let body =
+        br#"{"bankaccount":"1","amount":5000,"transType":"D","content":"x","transactionid":"t1"}"#;
     let hs = |v: &str| h(&[("authorization", v)]);
     let n = vietqr::verify(&hs(&format!("bearer {tok}")), body, "pw", now + 59).unwrap();
     assert_eq!(n.direction, Direction::Out);
@@ -362,7 +426,10 @@ fn vietqr_tokens() {
     );
     // token_generate Basic credentials.
     let basic = vietqr::basic_auth("vietqr", "pw");
-    assert_eq!(vietqr::check_token_request(&hs(&basic), "vietqr", "pw"), Ok(()));
+    assert_eq!(
+        vietqr::check_token_request(&hs(&basic), "vietqr", "pw"),
+        Ok(())
+    );
     assert_eq!(
         vietqr::check_token_request(&hs(&basic), "vietqr", "px"),
         Err(NotifyError::BadCredentials)
@@ -377,7 +444,10 @@ fn vietqr_dedup_key_fallbacks() {
     let tok = vietqr::issue_token("pw", 0, 59).access_token;
     let hs = h(&[("Authorization", &format!("Bearer {tok}"))]);
     let a = br#"{"bankaccount":"1","amount":5000,"transType":"C","content":"x","referencenumber":"FT1"}"#;
-    assert_eq!(vietqr::verify(&hs, a, "pw", 0).unwrap().provider_tx_id, "FT1");
+    assert_eq!(
+        vietqr::verify(&hs, a, "pw", 0).unwrap().provider_tx_id,
+        "FT1"
+    );
     let b = br#"{"bankaccount":"1","amount":5000,"transType":"C","content":"x"}"#;
     let id = vietqr::verify(&hs, b, "pw", 0).unwrap().provider_tx_id;
     assert!(id.starts_with("sha256:") && id.len() == 39, "{id}");
@@ -385,7 +455,10 @@ fn vietqr_dedup_key_fallbacks() {
     let c = br#"{"bankaccount":"1","amount":5000,"transType":"X","content":"x"}"#;
     assert!(matches!(
         vietqr::verify(&hs, c, "pw", 0),
-        Err(NotifyError::InvalidField { field: "transType", .. })
+        Err(NotifyError::InvalidField {
+            field: "transType",
+            ..
+        })
     ));
 }
 
@@ -395,14 +468,23 @@ fn vietqr_dedup_key_fallbacks() {
 fn error_codes_are_distinct_and_described() {
     let all = [
         NotifyError::MissingHeader("h"),
-        NotifyError::MalformedHeader { header: "h", reason: "r" },
+        NotifyError::MalformedHeader {
+            header: "h",
+            reason: "r",
+        },
         NotifyError::MalformedJson("e".into()),
         NotifyError::MissingField("f"),
-        NotifyError::InvalidField { field: "f", reason: "r" },
+        NotifyError::InvalidField {
+            field: "f",
+            reason: "r",
+        },
         NotifyError::BadSignature,
         NotifyError::BadCredentials,
         NotifyError::UnsupportedScheme("s".into()),
-        NotifyError::StaleTimestamp { age_secs: 1, window_secs: 0 },
+        NotifyError::StaleTimestamp {
+            age_secs: 1,
+            window_secs: 0,
+        },
         NotifyError::TokenExpired,
         NotifyError::NotSuccessful { code: "1".into() },
     ];

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::canonical::sorted_json;
 use crate::util::{self, header, hex_lower, hmac_sha512, mac_matches_hex};
-use crate::{Direction, NotifyError, Notification, Options, SignedRequest, SimTransfer};
+use crate::{Direction, Notification, NotifyError, Options, SignedRequest, SimTransfer};
 
 /// Signature header name.
 pub const SIGNATURE_HEADER: &str = "X-Casso-Signature";
@@ -78,14 +78,19 @@ pub fn verify_with(
     now_unix: i64,
     opts: &Options,
 ) -> Result<Notification, NotifyError> {
-    let h = header(headers, SIGNATURE_HEADER).ok_or(NotifyError::MissingHeader(SIGNATURE_HEADER))?;
+    let h =
+        header(headers, SIGNATURE_HEADER).ok_or(NotifyError::MissingHeader(SIGNATURE_HEADER))?;
     let (t, v1) = parse_signature_header(h)?;
     let t_num: i64 = t.parse().map_err(|_| NotifyError::MalformedHeader {
         header: SIGNATURE_HEADER,
         reason: "t out of range",
     })?;
     // Documented as milliseconds; a 10-digit value is taken as seconds.
-    let ts = if t_num > 100_000_000_000 { t_num / 1000 } else { t_num };
+    let ts = if t_num > 100_000_000_000 {
+        t_num / 1000
+    } else {
+        t_num
+    };
     util::check_window(ts, now_unix, opts.window_secs)?;
     let raw = util::parse_json(body)?;
     if !mac_matches_hex(&mac(&raw, t, checksum_key), v1) {
@@ -103,11 +108,18 @@ pub fn verify_with(
 }
 
 /// Build a signed Casso v2 webhook for `tx` (`provider_tx_id` must be digits), timestamped `now`.
-pub fn sign(tx: &SimTransfer, checksum_key: &str, now_unix: i64) -> Result<SignedRequest, NotifyError> {
-    let id: u64 = tx.provider_tx_id.parse().map_err(|_| NotifyError::InvalidField {
-        field: "data.id",
-        reason: "Casso ids are numbers",
-    })?;
+pub fn sign(
+    tx: &SimTransfer,
+    checksum_key: &str,
+    now_unix: i64,
+) -> Result<SignedRequest, NotifyError> {
+    let id: u64 = tx
+        .provider_tx_id
+        .parse()
+        .map_err(|_| NotifyError::InvalidField {
+            field: "data.id",
+            reason: "Casso ids are numbers",
+        })?;
     let c = tx.counter_account.clone().unwrap_or_default();
     let amount = match tx.direction {
         Direction::In => tx.amount,

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::util::{self, de};
-use crate::{CounterAccount, Direction, NotifyError, Notification, Options, Provider};
+use crate::{CounterAccount, Direction, Notification, NotifyError, Options, Provider};
 
 /// `{"error": 0, "data": {…}}`. Unknown fields are ignored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -91,7 +91,11 @@ pub fn normalise(
         bank_bin: None,
         bank_name: d.bank_abbreviation.or(d.bank_name),
         amount: signed.abs(),
-        direction: if signed > 0 { Direction::In } else { Direction::Out },
+        direction: if signed > 0 {
+            Direction::In
+        } else {
+            Direction::Out
+        },
         reference: crate::extract_reference_with(&description, &opts.reference),
         description,
         is_test: d.reference.as_deref() == Some(super::TEST_REFERENCE),

@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 
 use crate::canonical::payos_query_string;
 use crate::util::{self, hex_lower, hmac_sha256, mac_matches_hex};
-use crate::{NotifyError, Notification, Options, SignedRequest, SimTransfer};
+use crate::{Notification, NotifyError, Options, SignedRequest, SimTransfer};
 
 /// payOS `signature` for a `data` object: lower-case hex HMAC-SHA256.
 pub fn signature(data: &Map<String, Value>, checksum_key: &str) -> String {
@@ -70,7 +70,11 @@ pub fn verify_with(
 }
 
 /// Build a signed payOS webhook for `tx` (direction must be `In`; `order_id`, if any, digits).
-pub fn sign(tx: &SimTransfer, checksum_key: &str, _now_unix: i64) -> Result<SignedRequest, NotifyError> {
+pub fn sign(
+    tx: &SimTransfer,
+    checksum_key: &str,
+    _now_unix: i64,
+) -> Result<SignedRequest, NotifyError> {
     if tx.direction != crate::Direction::In {
         return Err(NotifyError::InvalidField {
             field: "direction",

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::util::{self, de};
-use crate::{CounterAccount, Direction, NotifyError, Notification, Options, Provider};
+use crate::{CounterAccount, Direction, Notification, NotifyError, Options, Provider};
 
 /// The webhook body. Unknown fields are ignored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,16 +72,16 @@ pub fn normalise(
             code: code.to_owned(),
         });
     }
-    if d.currency.as_deref().is_some_and(|c| !c.eq_ignore_ascii_case("VND")) {
+    if d.currency
+        .as_deref()
+        .is_some_and(|c| !c.eq_ignore_ascii_case("VND"))
+    {
         return Err(NotifyError::InvalidField {
             field: "data.currency",
             reason: "only VND is supported",
         });
     }
-    let amount = util::amount_from_value(
-        d.amount.as_ref().unwrap_or(&Value::Null),
-        "data.amount",
-    )?;
+    let amount = util::amount_from_value(d.amount.as_ref().unwrap_or(&Value::Null), "data.amount")?;
     if amount <= 0 {
         return Err(NotifyError::InvalidField {
             field: "data.amount",

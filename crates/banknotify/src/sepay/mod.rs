@@ -17,7 +17,7 @@ use serde_json::json;
 
 use crate::util::{self, header, hex_lower, hmac_sha256, mac_matches_hex, secret_eq};
 use crate::{
-    Direction, NotifyError, Notification, Options, SepayScheme, SignedRequest, SimTransfer,
+    Direction, Notification, NotifyError, Options, SepayScheme, SignedRequest, SimTransfer,
 };
 
 pub const SIGNATURE_HEADER: &str = "X-SePay-Signature";
@@ -60,10 +60,13 @@ pub fn verify_with(
 }
 
 fn check_api_key(headers: &[(String, String)], secret: &str) -> Result<(), NotifyError> {
-    let auth = header(headers, "Authorization").ok_or(NotifyError::MissingHeader("Authorization"))?;
+    let auth =
+        header(headers, "Authorization").ok_or(NotifyError::MissingHeader("Authorization"))?;
     let (scheme, key) = auth.split_once(' ').unwrap_or((auth, ""));
     if !scheme.eq_ignore_ascii_case("Apikey") {
-        return Err(NotifyError::UnsupportedScheme(scheme.chars().take(32).collect()));
+        return Err(NotifyError::UnsupportedScheme(
+            scheme.chars().take(32).collect(),
+        ));
     }
     if secret_eq(key.trim(), secret) {
         Ok(())
@@ -79,7 +82,8 @@ fn check_hmac(
     now_unix: i64,
     window: i64,
 ) -> Result<(), NotifyError> {
-    let sig = header(headers, SIGNATURE_HEADER).ok_or(NotifyError::MissingHeader(SIGNATURE_HEADER))?;
+    let sig =
+        header(headers, SIGNATURE_HEADER).ok_or(NotifyError::MissingHeader(SIGNATURE_HEADER))?;
     let ts_text =
         header(headers, TIMESTAMP_HEADER).ok_or(NotifyError::MissingHeader(TIMESTAMP_HEADER))?;
     let malformed_ts = NotifyError::MalformedHeader {
@@ -110,6 +114,12 @@ fn check_hmac(
     }
 }
 
+/// `sha256=<hex HMAC-SHA256(secret, "{timestamp}.{raw body}")>`, the `X-SePay-Signature` value.
+pub fn signature(timestamp: &str, body: &[u8], secret: &str) -> String {
+    let mac = hmac_sha256(secret.as_bytes(), &[timestamp.as_bytes(), b".", body]);
+    format!("sha256={}", hex_lower(&mac))
+}
+
 /// Build an HMAC-signed SePay webhook (default options).
 pub fn sign(tx: &SimTransfer, secret: &str, now_unix: i64) -> Result<SignedRequest, NotifyError> {
     sign_with(tx, secret, now_unix, &Options::default())
@@ -123,10 +133,13 @@ pub fn sign_with(
     now_unix: i64,
     opts: &Options,
 ) -> Result<SignedRequest, NotifyError> {
-    let id: u64 = tx.provider_tx_id.parse().map_err(|_| NotifyError::InvalidField {
-        field: "id",
-        reason: "SePay ids are numbers",
-    })?;
+    let id: u64 = tx
+        .provider_tx_id
+        .parse()
+        .map_err(|_| NotifyError::InvalidField {
+            field: "id",
+            reason: "SePay ids are numbers",
+        })?;
     let body = json!({
         "id": id,
         "gateway": tx.bank_name,
@@ -147,9 +160,9 @@ pub fn sign_with(
         headers.push(("Authorization".into(), format!("Apikey {secret}")));
     } else {
         let ts = now_unix.to_string();
-        let mac = hmac_sha256(secret.as_bytes(), &[ts.as_bytes(), b".", &body]);
+        let sig = signature(&ts, &body, secret);
         headers.push((TIMESTAMP_HEADER.into(), ts));
-        headers.push((SIGNATURE_HEADER.into(), format!("sha256={}", hex_lower(&mac))));
+        headers.push((SIGNATURE_HEADER.into(), sig));
     }
     Ok(SignedRequest { headers, body })
 }

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::util::{self, de};
-use crate::{Direction, NotifyError, Notification, Options, Provider};
+use crate::{Direction, Notification, NotifyError, Options, Provider};
 
 /// The webhook body. Unknown fields are ignored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -79,7 +79,10 @@ pub fn normalise(
         None | Some(Value::Null) => None,
         Some(v) => Some(util::amount_from_value(v, "accumulated")?),
     };
-    let time = util::time_from_value(h.transaction_date.map(Value::String).as_ref(), "transactionDate")?;
+    let time = util::time_from_value(
+        h.transaction_date.map(Value::String).as_ref(),
+        "transactionDate",
+    )?;
     let description = h.content.unwrap_or_default();
     let reference = crate::extract_reference_with(&description, &opts.reference)
         .or_else(|| {

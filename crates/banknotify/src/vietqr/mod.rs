@@ -23,7 +23,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value};
 
 use crate::util::{self, header, hex_lower, hmac_sha256, mac_matches_hex, secret_eq};
-use crate::{Direction, NotifyError, Notification, Options, SignedRequest, SimTransfer};
+use crate::{Direction, Notification, NotifyError, Options, SignedRequest, SimTransfer};
 
 pub use transformers::{VietqrSyncResponse, VietqrTokenResponse, VietqrTransactionSync};
 
@@ -52,7 +52,10 @@ pub fn check_token(token: &str, secret: &str, now_unix: i64) -> Result<(), Notif
     if exp.is_empty() || !exp.bytes().all(|c| c.is_ascii_digit()) {
         return Err(NotifyError::BadCredentials);
     }
-    let mac = hmac_sha256(secret.as_bytes(), &[TOKEN_TAG.as_bytes(), b".", exp.as_bytes()]);
+    let mac = hmac_sha256(
+        secret.as_bytes(),
+        &[TOKEN_TAG.as_bytes(), b".", exp.as_bytes()],
+    );
     if !mac_matches_hex(&mac, hex) {
         return Err(NotifyError::BadCredentials);
     }
@@ -69,10 +72,13 @@ pub fn check_token_request(
     username: &str,
     password: &str,
 ) -> Result<(), NotifyError> {
-    let auth = header(headers, "Authorization").ok_or(NotifyError::MissingHeader("Authorization"))?;
+    let auth =
+        header(headers, "Authorization").ok_or(NotifyError::MissingHeader("Authorization"))?;
     let (scheme, cred) = auth.split_once(' ').unwrap_or((auth, ""));
     if !scheme.eq_ignore_ascii_case("Basic") {
-        return Err(NotifyError::UnsupportedScheme(scheme.chars().take(32).collect()));
+        return Err(NotifyError::UnsupportedScheme(
+            scheme.chars().take(32).collect(),
+        ));
     }
     let decoded = STANDARD
         .decode(cred.trim())
@@ -84,12 +90,19 @@ pub fn check_token_request(
     let (u, p) = decoded.split_once(':').ok_or(NotifyError::BadCredentials)?;
     // Evaluate both comparisons: no early exit on the user name.
     let ok = secret_eq(u, username) & secret_eq(p, password);
-    if ok { Ok(()) } else { Err(NotifyError::BadCredentials) }
+    if ok {
+        Ok(())
+    } else {
+        Err(NotifyError::BadCredentials)
+    }
 }
 
 /// The `Authorization` value VietQR sends to `token_generate` (for the simulator).
 pub fn basic_auth(username: &str, password: &str) -> String {
-    format!("Basic {}", STANDARD.encode(format!("{username}:{password}")))
+    format!(
+        "Basic {}",
+        STANDARD.encode(format!("{username}:{password}"))
+    )
 }
 
 /// The documented success reply, echoing the transaction id as `reftransactionid`.
@@ -106,14 +119,25 @@ pub fn body_signature(
     order_id: &str,
     key: &str,
 ) -> String {
-    hex_lower(&body_mac(transaction_id, amount, transaction_time, order_id, key))
+    hex_lower(&body_mac(
+        transaction_id,
+        amount,
+        transaction_time,
+        order_id,
+        key,
+    ))
 }
 
 fn body_mac(tid: &str, amount: i64, time: &str, order: &str, key: &str) -> [u8; 32] {
     let amount = format!("{amount:010}");
     hmac_sha256(
         key.as_bytes(),
-        &[tid.as_bytes(), amount.as_bytes(), time.as_bytes(), order.as_bytes()],
+        &[
+            tid.as_bytes(),
+            amount.as_bytes(),
+            time.as_bytes(),
+            order.as_bytes(),
+        ],
     )
 }
 
@@ -135,10 +159,13 @@ pub fn verify_with(
     now_unix: i64,
     opts: &Options,
 ) -> Result<Notification, NotifyError> {
-    let auth = header(headers, "Authorization").ok_or(NotifyError::MissingHeader("Authorization"))?;
+    let auth =
+        header(headers, "Authorization").ok_or(NotifyError::MissingHeader("Authorization"))?;
     let (scheme, token) = auth.split_once(' ').unwrap_or((auth, ""));
     if !scheme.eq_ignore_ascii_case("Bearer") {
-        return Err(NotifyError::UnsupportedScheme(scheme.chars().take(32).collect()));
+        return Err(NotifyError::UnsupportedScheme(
+            scheme.chars().take(32).collect(),
+        ));
     }
     check_token(token.trim(), secret, now_unix)?;
     let raw = util::parse_json(body)?;

@@ -6,7 +6,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::util::{self, de};
-use crate::{Direction, NotifyError, Notification, Options, Provider};
+use crate::{Direction, Notification, NotifyError, Options, Provider};
 
 /// The `transaction-sync` body. Unknown fields are ignored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -17,17 +17,42 @@ pub struct VietqrTransactionSync {
     #[serde(default)]
     pub amount: Option<Value>,
     /// `C` (credit, in) or `D` (debit, out).
-    #[serde(default, rename = "transType", alias = "transtype", deserialize_with = "de::opt_text")]
+    #[serde(
+        default,
+        rename = "transType",
+        alias = "transtype",
+        deserialize_with = "de::opt_text"
+    )]
     pub trans_type: Option<String>,
     #[serde(default, deserialize_with = "de::opt_memo")]
     pub content: Option<String>,
-    #[serde(default, rename = "transactionid", alias = "transactionId", deserialize_with = "de::opt_text")]
+    #[serde(
+        default,
+        rename = "transactionid",
+        alias = "transactionId",
+        deserialize_with = "de::opt_text"
+    )]
     pub transaction_id: Option<String>,
-    #[serde(default, rename = "transactiontime", alias = "transactionTime", deserialize_with = "de::opt_text")]
+    #[serde(
+        default,
+        rename = "transactiontime",
+        alias = "transactionTime",
+        deserialize_with = "de::opt_text"
+    )]
     pub transaction_time: Option<String>,
-    #[serde(default, rename = "referencenumber", alias = "referenceNumber", deserialize_with = "de::opt_text")]
+    #[serde(
+        default,
+        rename = "referencenumber",
+        alias = "referenceNumber",
+        deserialize_with = "de::opt_text"
+    )]
     pub reference_number: Option<String>,
-    #[serde(default, rename = "orderId", alias = "orderid", deserialize_with = "de::opt_text")]
+    #[serde(
+        default,
+        rename = "orderId",
+        alias = "orderid",
+        deserialize_with = "de::opt_text"
+    )]
     pub order_id: Option<String>,
     #[serde(default, rename = "terminalCode", deserialize_with = "de::opt_text")]
     pub terminal_code: Option<String>,
@@ -119,7 +144,10 @@ pub fn normalise(
             reason: "must be > 0",
         });
     }
-    let description = s.content.clone().ok_or(NotifyError::MissingField("content"))?;
+    let description = s
+        .content
+        .clone()
+        .ok_or(NotifyError::MissingField("content"))?;
     let account_number = s
         .bankaccount
         .clone()
