@@ -9,7 +9,7 @@
 use crate::crc::{crc16, hex4};
 use crate::decode::{is_account, is_bin};
 use crate::error::*;
-use crate::model::{Additional, Field, Initiation, Language, NAPAS_GUID, VietQr};
+use crate::model::{Additional, Field, Initiation, Language, NAPAS_GUID, Service, VietQr};
 use crate::tag::Tag;
 use crate::translit::transliterate;
 use std::borrow::Cow;
@@ -148,6 +148,7 @@ impl VietQr {
         let acc = Tag::root(38).child(1).child(1);
         rule(is_account(&self.account), acc, REASON_ACCOUNT)?;
         self.check_amount()?;
+        self.check_cash()?;
         let p = Charset::Printable;
         Ok(Norm {
             q: self,
@@ -184,6 +185,19 @@ impl VietQr {
             return Err(Error::AmountOnStatic { tag });
         }
         rule((1..=9_999_999_999_999).contains(&a), tag, REASON_AMOUNT)
+    }
+
+    /// NAPAS: an ATM withdrawal QR is one-off and names its reference and terminal.
+    fn check_cash(&self) -> Result<(), Error> {
+        if self.service != Some(Service::Cash) {
+            return Ok(());
+        }
+        let a = &self.additional;
+        let present = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.is_empty());
+        let ok = self.initiation == Initiation::Dynamic
+            && present(&a.reference_label)
+            && present(&a.terminal_label);
+        rule(ok, T_NAPAS.child(2), REASON_CASH)
     }
 
     fn normalized_mcc(&self) -> Result<Text<'_>, Error> {

@@ -354,6 +354,7 @@ fn reason_vi(reason: &str) -> &'static str {
         REASON_MCC => "mã ngành hàng phải gồm 4 chữ số",
         REASON_CONSUMER => "chỉ gồm các chữ A, M, E, mỗi chữ một lần",
         REASON_LANGUAGE => "mã ngôn ngữ phải gồm 2 chữ cái",
+        REASON_CASH => "QRCASH cần mã QR động có trường 62/05 và 62/07",
         _ => "giá trị không hợp lệ",
     }
 }
@@ -364,3 +365,4 @@ pub(crate) const REASON_AMOUNT: &str = "amount must be 1 to 9999999999999 dong";
 pub(crate) const REASON_MCC: &str = "MCC must be 4 digits";
 pub(crate) const REASON_CONSUMER: &str = "only the letters A, M, E, each at most once";
 pub(crate) const REASON_LANGUAGE: &str = "language must be 2 ASCII letters";
+pub(crate) const REASON_CASH: &str = "QRCASH needs a dynamic QR with 62/05 and 62/07";

@@ -5,8 +5,8 @@ use std::str::FromStr;
 
 /// Where a data object lives: its ID and the IDs of the templates that enclose it.
 ///
-/// VietQR nests at most three levels deep (`38/01/00`), so a fixed array keeps
-/// the type `Copy` and lets errors carry it without allocating.
+/// VietQR nests at most three levels deep (`38/01/00`), so a fixed-size value
+/// keeps the type `Copy` and lets errors carry it without allocating.
 ///
 /// Packed into one `u32` (ID bytes 0-2, depth byte 3) so that building a
 /// child tag is register arithmetic: a byte-array version caused

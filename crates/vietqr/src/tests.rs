@@ -519,6 +519,19 @@ fn encoder_rejects_bad_extras() {
 }
 
 #[test]
+fn qrcash_needs_dynamic_reference_and_terminal() {
+    let mut q = account(Initiation::Static, "970436", "ATM0042", Some(Service::Cash));
+    let e = q.encode().unwrap_err();
+    assert_eq!(e.tag(), Some(Tag::root(38).child(2)));
+    assert_eq!(e.code(), "invalid");
+    q.initiation = Initiation::Dynamic;
+    q.additional.reference_label = s("REF1");
+    assert!(q.encode().is_err());
+    q.additional.terminal_label = s("T42");
+    assert_eq!(qr(&q.encode().unwrap()), q);
+}
+
+#[test]
 fn template_overflow_is_an_error() {
     let mut q = qr(Q4);
     q.initiation = Initiation::Dynamic;
@@ -649,8 +662,10 @@ proptest! {
                 prop_assert!(crc.bytes().all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b)));
                 prop_assert_eq!(decode(&p), Ok(Decoded::VietQr(x)));
             }
-            // The only legitimate refusal for canonical input: a template over 99 bytes.
+            // The only legitimate refusals for canonical input: a template over
+            // 99 bytes, and a QRCASH without its mandatory fields.
             Err(Error::TooLong { tag, max: 99, .. }) => prop_assert!(tag.depth() == 1),
+            Err(Error::Invalid { tag, .. }) => prop_assert_eq!(tag, Tag::root(38).child(2)),
             Err(e) => prop_assert!(false, "unexpected {e}"),
         }
     }
@@ -672,6 +687,7 @@ proptest! {
         match x.encode() {
             Ok(p) => prop_assert_eq!(decode(&p), Ok(Decoded::VietQr(x.normalized().unwrap()))),
             Err(Error::TooLong { max: 99, .. }) => {}
+            Err(Error::Invalid { tag, .. }) => prop_assert_eq!(tag, Tag::root(38).child(2)),
             Err(e) => prop_assert!(false, "unexpected {e}"),
         }
     }
