@@ -559,3 +559,34 @@ fn level2_refusals() {
     let d = chip_level2(&evidence(SOD_EXPIRED, DG1, OTHERS, &[]));
     refused(d, "ekyc.passive_authentication_failed");
 }
+
+/// Every single-bit change (bit 1 and bit 8) of every byte of the SODs is detected: either the
+/// SOD no longer parses or passive authentication with the CSCA fails. (The unsigned parts, the
+/// SignedData version, digest algorithm list and signature algorithm parameters, are checked
+/// strictly for this.)
+#[test]
+fn every_bit_flip_of_signed_content_is_detected() {
+    for (base, csca) in [(SOD_RSA, CSCA_RSA), (SOD_EC, CSCA_EC)] {
+        let original = Sod::parse(base).unwrap();
+        let mut accepted = Vec::new();
+        for i in 0..base.len() {
+            for bit in [0x01u8, 0x80] {
+                let mut v = base.to_vec();
+                v[i] ^= bit;
+                let Ok(sod) = Sod::parse(&v) else { continue };
+                let r = passive_authentication(&sod, &groups(), &[csca], NOW);
+                if r.passed() && r.chain_verified() {
+                    assert_eq!(sod.lds_security_object, original.lds_security_object);
+                    assert_eq!(
+                        sod.signer.signed_attributes,
+                        original.signer.signed_attributes
+                    );
+                    assert_eq!(sod.signer.signature, original.signer.signature);
+                    assert_eq!(sod.data_group_hashes, original.data_group_hashes);
+                    accepted.push(i);
+                }
+            }
+        }
+        assert!(accepted.is_empty(), "accepted flips at {accepted:?}");
+    }
+}

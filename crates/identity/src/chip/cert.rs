@@ -151,6 +151,13 @@ impl SignatureAlgorithm {
     ) -> Result<SignatureAlgorithm, String> {
         use HashAlgorithm as H;
         use SignatureScheme as S;
+        let no_params = alg.parameters.is_empty() || alg.parameters == [0x05, 0x00];
+        if alg.oid != OID_RSA_PSS && !no_params {
+            return Err(format!(
+                "unexpected parameters for signature algorithm {}",
+                alg.oid
+            ));
+        }
         let (scheme, hash) = match alg.oid.as_str() {
             "1.2.840.113549.1.1.5" => (S::RsaPkcs1v15, H::Sha1),
             "1.2.840.113549.1.1.14" => (S::RsaPkcs1v15, H::Sha224),

@@ -100,14 +100,16 @@ impl Sod {
         e.finish()?;
 
         let mut sd = signed_data.reader();
+        // Version 3: the eContentType is not id-data (RFC 5652 §5.1; ICAO 9303-10 §4.6.2.2).
         let version = sd.expect(0x02)?;
-        if version.small_uint()? > 5 {
-            return Err(version.malformed("unknown SignedData version"));
+        if version.small_uint()? != 3 {
+            return Err(version.malformed("SignedData version is not 3"));
         }
         let digest_algorithms = sd.expect(0x31)?;
         let mut d = digest_algorithms.reader();
+        let mut listed_digests = Vec::new();
         while !d.is_empty() {
-            crate::chip::cert::AlgorithmId::parse(&d.read()?)?;
+            listed_digests.push(HashAlgorithm::from_algorithm_identifier(&d.read()?)?);
         }
 
         // encapContentInfo
@@ -153,7 +155,14 @@ impl Sod {
                 what: "SignerInfo",
             });
         }
-        let signer = parse_signer_info(&si.expect(0x30)?)?;
+        let signer_tlv = si.expect(0x30)?;
+        let signer = parse_signer_info(&signer_tlv)?;
+        if !listed_digests.contains(&signer.digest_algorithm) {
+            return Err(ChipError::Malformed {
+                offset: signer_tlv.offset,
+                what: "SignerInfo digest algorithm not in SignedData.digestAlgorithms",
+            });
+        }
         if !si.is_empty() {
             return Err(ChipError::Malformed {
                 offset: si.offset(),
