@@ -4,6 +4,8 @@
 //! [`check_mrz`] is a pure function: it compares an already verified [`Mrz`] with the entered
 //! name, personal ID and birth date and lists every mismatch. Names are compared without case,
 //! Vietnamese diacritics or punctuation (`Đ`/`đ` → `D`), as the MRZ carries only `A–Z`.
+//! [`chip_level2`] decides level-2 eligibility from the chip card (scanned MRZ + entered data,
+//! DG1, passive authentication) and returns a [`ChipDecision`] recording what was checked.
 //!
 //! ```
 //! use identity::ekyc::{BirthDate, check_mrz};
