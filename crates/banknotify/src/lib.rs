@@ -11,6 +11,32 @@
 //!
 //! The crate is pure: no I/O and no clock; the caller passes the current time.
 //! Formats, schemes and what is verified versus only observed: `docs/banknotify.md`.
+//!
+//! ```
+//! use banknotify::{Direction, Provider, SimTransfer, generate_reference, sign, verify};
+//!
+//! let now = 1_800_000_000;
+//! let reference = generate_reference("HL", 42);
+//! let tx = SimTransfer {
+//!     provider_tx_id: "92704".into(),
+//!     account_number: "0123499999".into(),
+//!     virtual_account: None,
+//!     bank_name: Some("Vietcombank".into()),
+//!     amount: 35_000,
+//!     direction: Direction::In,
+//!     description: format!("MBVCB.3278907687.{reference}.CT tu 0987654321"),
+//!     bank_reference: Some("MBVCB.3278907687".into()),
+//!     order_id: None,
+//!     occurred_at_unix: now - 3,
+//!     counter_account: None,
+//!     balance_after: None,
+//! };
+//! let req = sign(Provider::Casso, &tx, "checksum-key", now).unwrap();
+//! let n = verify(Provider::Casso, &req.headers, &req.body, "checksum-key", now).unwrap();
+//! assert_eq!(n.reference.as_deref(), Some(reference.as_str()));
+//! assert_eq!((n.amount, n.direction), (35_000, Direction::In));
+//! assert!(verify(Provider::Casso, &req.headers, &req.body, "wrong", now).is_err());
+//! ```
 #![forbid(unsafe_code)]
 
 pub mod canonical;
