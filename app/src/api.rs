@@ -30,9 +30,32 @@ use crate::server::AppState;
             details}`; `code` is stable.",
         license(name = "AGPL-3.0-or-later")
     ),
-    components(schemas(ErrorBody, FieldError, RowError, Kind))
+    components(schemas(ErrorBody, FieldError, RowError, Kind)),
+    modifiers(&Security)
 )]
 struct ApiDoc;
+
+/// Declares the two ways to authenticate: the session cookie and bearer API tokens.
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
+        let c = api.components.get_or_insert_with(Default::default);
+        c.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::auth::SESSION_COOKIE,
+            ))),
+        );
+        c.add_security_scheme(
+            "token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
 
 pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -52,6 +75,25 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(crate::qr::stall_sign))
         .routes(routes!(crate::qr::decode))
         .routes(routes!(crate::qr::encode_api))
+        .routes(routes!(crate::auth::routes::otp_request))
+        .routes(routes!(crate::auth::routes::otp_verify))
+        .routes(routes!(crate::auth::routes::password_signin))
+        .routes(routes!(crate::auth::routes::signout))
+        .routes(routes!(crate::auth::routes::me))
+        .routes(routes!(
+            crate::auth::routes::list_tokens,
+            crate::auth::routes::create_token
+        ))
+        .routes(routes!(crate::auth::routes::revoke_token))
+        .routes(routes!(
+            crate::auth::routes::list_people,
+            crate::auth::routes::create_person
+        ))
+        .routes(routes!(crate::auth::routes::get_person))
+        .routes(routes!(crate::auth::routes::add_grant))
+        .routes(routes!(crate::auth::routes::revoke_grant))
+        .routes(routes!(crate::auth::routes::check_document))
+        .routes(routes!(crate::auth::routes::audit_log))
         .split_for_parts();
     (router, api)
 }
@@ -109,13 +151,35 @@ pub fn bank_view(b: &vietqr::banks::Bank) -> BankView {
 
 // ---- markets ----
 
+use crate::auth::{AuditObject, Caller, forbidden, scope};
+
+/// A 201 answer naming the created object for the audit log.
+fn created<T: Serialize>(kind: &'static str, id: i64, body: T) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut resp = (StatusCode::CREATED, Json(body)).into_response();
+    resp.extensions_mut().insert(AuditObject {
+        kind,
+        id: id.to_string(),
+    });
+    resp
+}
+
+/// Lists are scoped to what the caller may see (all of it for administrators and tax officers).
+fn scoped(caller: &Caller, mut q: ListQuery) -> ApiResult<ListQuery> {
+    q.viewer = caller.person()?.viewer();
+    Ok(q)
+}
+
 #[utoipa::path(get, path = "/api/v1/markets", tag = "markets", params(ListQuery),
     responses((status = 200, body = Page<Market>)))]
 async fn list_markets(
     State(st): State<AppState>,
+    caller: Caller,
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<Page<Market>>> {
-    Ok(Json(store::list_markets(&st.db, &q).await?))
+    Ok(Json(
+        store::list_markets(&st.db, &scoped(&caller, q)?).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/markets", tag = "markets", request_body = MarketInput,
@@ -124,18 +188,29 @@ async fn list_markets(
 async fn create_market(
     State(st): State<AppState>,
     Json(input): Json<MarketInput>,
-) -> ApiResult<(StatusCode, Json<Market>)> {
+) -> ApiResult<axum::response::Response> {
     let row = validate::market(&input, &st.places).map_err(ApiError::validation)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(store::create_market(&st.db, &row, false).await?),
-    ))
+    let m = store::create_market(&st.db, &row, false).await?;
+    Ok(created("market", m.id, m))
+}
+
+/// The market, if the caller may see it (else 404, which does not reveal that it exists).
+pub async fn visible_market(st: &AppState, caller: &Caller, id: i64) -> ApiResult<Market> {
+    let m = found(store::get_market(&st.db, id).await?, "market")?;
+    if !scope::can_see_market(&st.db, caller.person()?, id).await? {
+        return Err(ApiError::not_found("market"));
+    }
+    Ok(m)
 }
 
 #[utoipa::path(get, path = "/api/v1/markets/{id}", tag = "markets",
     responses((status = 200, body = Market), (status = 404, body = ErrorBody)))]
-async fn get_market(State(st): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Market>> {
-    Ok(Json(found(store::get_market(&st.db, id).await?, "market")?))
+async fn get_market(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Market>> {
+    Ok(Json(visible_market(&st, &caller, id).await?))
 }
 
 #[utoipa::path(put, path = "/api/v1/markets/{id}", tag = "markets", request_body = MarketInput,
@@ -143,9 +218,14 @@ async fn get_market(State(st): State<AppState>, Path(id): Path<i64>) -> ApiResul
         (status = 422, body = ErrorBody)))]
 async fn update_market(
     State(st): State<AppState>,
+    caller: Caller,
     Path(id): Path<i64>,
     Json(input): Json<MarketInput>,
 ) -> ApiResult<Json<Market>> {
+    visible_market(&st, &caller, id).await?;
+    if !caller.person()?.manages_market(id) {
+        return Err(forbidden());
+    }
     let row = validate::market(&input, &st.places).map_err(ApiError::validation)?;
     Ok(Json(found(
         store::update_market(&st.db, id, &row).await?,
@@ -159,22 +239,34 @@ async fn update_market(
     responses((status = 200, body = Page<Stall>)))]
 async fn list_stalls(
     State(st): State<AppState>,
+    caller: Caller,
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<Page<Stall>>> {
-    Ok(Json(store::list_stalls(&st.db, &q).await?))
+    Ok(Json(
+        store::list_stalls(&st.db, &scoped(&caller, q)?).await?,
+    ))
 }
 
 /// References are checked here, so that a missing market or merchant is a field error
-/// (422) like any other, not a bare constraint violation.
-async fn check_stall(st: &AppState, input: &StallInput) -> ApiResult<validate::StallRow> {
+/// (422) like any other, not a bare constraint violation; and the caller must manage the
+/// market the stall goes to.
+async fn check_stall(
+    st: &AppState,
+    caller: &Caller,
+    input: &StallInput,
+) -> ApiResult<validate::StallRow> {
+    let p = caller.person()?;
     let mut errors = validate::stall(input).err().unwrap_or_default();
-    if store::get_market(&st.db, input.market_id).await?.is_none() {
+    let market = store::get_market(&st.db, input.market_id).await?;
+    if market.is_none() || !scope::can_see_market(&st.db, p, input.market_id).await? {
         errors.push(FieldError::new(
             "market_id",
             "unknown_market",
             "Không có chợ này",
             "No such market",
         ));
+    } else if !p.manages_market(input.market_id) {
+        return Err(forbidden());
     }
     if let Some(m) = input.merchant_id
         && store::get_merchant(&st.db, m).await?.is_none()
@@ -197,19 +289,31 @@ async fn check_stall(st: &AppState, input: &StallInput) -> ApiResult<validate::S
         (status = 409, body = ErrorBody)))]
 async fn create_stall(
     State(st): State<AppState>,
+    caller: Caller,
     Json(input): Json<StallInput>,
-) -> ApiResult<(StatusCode, Json<Stall>)> {
-    let row = check_stall(&st, &input).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(store::create_stall(&st.db, &row, false).await?),
-    ))
+) -> ApiResult<axum::response::Response> {
+    let row = check_stall(&st, &caller, &input).await?;
+    let s = store::create_stall(&st.db, &row, false).await?;
+    Ok(created("stall", s.id, s))
+}
+
+/// The stall, if the caller may see it.
+pub async fn visible_stall(st: &AppState, caller: &Caller, id: i64) -> ApiResult<Stall> {
+    let s = found(store::get_stall(&st.db, id).await?, "stall")?;
+    if !scope::can_see_stall(caller.person()?, &s) {
+        return Err(ApiError::not_found("stall"));
+    }
+    Ok(s)
 }
 
 #[utoipa::path(get, path = "/api/v1/stalls/{id}", tag = "stalls",
     responses((status = 200, body = Stall), (status = 404, body = ErrorBody)))]
-async fn get_stall(State(st): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Stall>> {
-    Ok(Json(found(store::get_stall(&st.db, id).await?, "stall")?))
+async fn get_stall(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Stall>> {
+    Ok(Json(visible_stall(&st, &caller, id).await?))
 }
 
 #[utoipa::path(put, path = "/api/v1/stalls/{id}", tag = "stalls", request_body = StallInput,
@@ -217,11 +321,15 @@ async fn get_stall(State(st): State<AppState>, Path(id): Path<i64>) -> ApiResult
         (status = 422, body = ErrorBody)))]
 async fn update_stall(
     State(st): State<AppState>,
+    caller: Caller,
     Path(id): Path<i64>,
     Json(input): Json<StallInput>,
 ) -> ApiResult<Json<Stall>> {
-    found(store::get_stall(&st.db, id).await?, "stall")?;
-    let row = check_stall(&st, &input).await?;
+    let current = visible_stall(&st, &caller, id).await?;
+    if !caller.person()?.manages_market(current.market_id) {
+        return Err(forbidden());
+    }
+    let row = check_stall(&st, &caller, &input).await?;
     Ok(Json(found(
         store::update_stall(&st.db, id, &row).await?,
         "stall",
@@ -234,9 +342,12 @@ async fn update_stall(
     responses((status = 200, body = Page<Merchant>)))]
 async fn list_merchants(
     State(st): State<AppState>,
+    caller: Caller,
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<Page<Merchant>>> {
-    Ok(Json(store::list_merchants(&st.db, &q).await?))
+    Ok(Json(
+        store::list_merchants(&st.db, &scoped(&caller, q)?).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/merchants", tag = "merchants", request_body = MerchantInput,
@@ -244,25 +355,34 @@ async fn list_merchants(
         (status = 409, body = ErrorBody)))]
 async fn create_merchant(
     State(st): State<AppState>,
+    caller: Caller,
     Json(input): Json<MerchantInput>,
-) -> ApiResult<(StatusCode, Json<Merchant>)> {
+) -> ApiResult<axum::response::Response> {
+    if !scope::can_create_merchant(caller.person()?) {
+        return Err(forbidden());
+    }
     let row = validate::merchant(&input, &st.places).map_err(ApiError::validation)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(store::create_merchant(&st.db, &row, false).await?),
-    ))
+    let m = store::create_merchant(&st.db, &row, false).await?;
+    Ok(created("merchant", m.id, m))
+}
+
+/// The merchant, if the caller may see it.
+pub async fn visible_merchant(st: &AppState, caller: &Caller, id: i64) -> ApiResult<Merchant> {
+    let m = found(store::get_merchant(&st.db, id).await?, "merchant")?;
+    if !scope::can_see_merchant(&st.db, caller.person()?, id).await? {
+        return Err(ApiError::not_found("merchant"));
+    }
+    Ok(m)
 }
 
 #[utoipa::path(get, path = "/api/v1/merchants/{id}", tag = "merchants",
     responses((status = 200, body = Merchant), (status = 404, body = ErrorBody)))]
 async fn get_merchant(
     State(st): State<AppState>,
+    caller: Caller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Merchant>> {
-    Ok(Json(found(
-        store::get_merchant(&st.db, id).await?,
-        "merchant",
-    )?))
+    Ok(Json(visible_merchant(&st, &caller, id).await?))
 }
 
 #[utoipa::path(put, path = "/api/v1/merchants/{id}", tag = "merchants",
@@ -271,9 +391,14 @@ async fn get_merchant(
         (status = 422, body = ErrorBody)))]
 async fn update_merchant(
     State(st): State<AppState>,
+    caller: Caller,
     Path(id): Path<i64>,
     Json(input): Json<MerchantInput>,
 ) -> ApiResult<Json<Merchant>> {
+    visible_merchant(&st, &caller, id).await?;
+    if !scope::can_edit_merchant(&st.db, caller.person()?, id).await? {
+        return Err(forbidden());
+    }
     let row = validate::merchant(&input, &st.places).map_err(ApiError::validation)?;
     Ok(Json(found(
         store::update_merchant(&st.db, id, &row).await?,
@@ -285,9 +410,10 @@ async fn update_merchant(
     responses((status = 200, body = Vec<BankAccount>), (status = 404, body = ErrorBody)))]
 async fn list_accounts(
     State(st): State<AppState>,
+    caller: Caller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Vec<BankAccount>>> {
-    found(store::get_merchant(&st.db, id).await?, "merchant")?;
+    visible_merchant(&st, &caller, id).await?;
     Ok(Json(store::list_accounts(&st.db, id).await?))
 }
 
@@ -297,15 +423,17 @@ async fn list_accounts(
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn add_account(
     State(st): State<AppState>,
+    caller: Caller,
     Path(id): Path<i64>,
     Json(input): Json<BankAccountInput>,
-) -> ApiResult<(StatusCode, Json<BankAccount>)> {
-    found(store::get_merchant(&st.db, id).await?, "merchant")?;
+) -> ApiResult<axum::response::Response> {
+    visible_merchant(&st, &caller, id).await?;
+    if !scope::can_edit_accounts(caller.person()?, id) {
+        return Err(forbidden());
+    }
     let a = validate::bank_account(&input).map_err(ApiError::validation)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(store::add_account(&st.db, id, &a).await?),
-    ))
+    let acc = store::add_account(&st.db, id, &a).await?;
+    Ok(created("bank_account", acc.id, acc))
 }
 
 #[utoipa::path(delete, path = "/api/v1/merchants/{id}/bank-accounts/{account_id}",
@@ -313,8 +441,13 @@ async fn add_account(
     responses((status = 204), (status = 404, body = ErrorBody)))]
 async fn delete_account(
     State(st): State<AppState>,
+    caller: Caller,
     Path((id, account_id)): Path<(i64, i64)>,
 ) -> ApiResult<StatusCode> {
+    visible_merchant(&st, &caller, id).await?;
+    if !scope::can_edit_accounts(caller.person()?, id) {
+        return Err(forbidden());
+    }
     if store::delete_account(&st.db, id, account_id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {

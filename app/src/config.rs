@@ -31,6 +31,29 @@ pub struct ServeArgs {
     pub demo: bool,
     #[command(flatten)]
     pub db: DbArgs,
+    #[command(flatten)]
+    pub sms: SmsArgs,
+    /// Mark session cookies `Secure` (set when served over HTTPS behind a proxy).
+    #[arg(long, env = "HALONG_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+}
+
+/// The SMS gateway (eSMS-style JSON API). Without a URL, `--demo` runs the simulator inside the
+/// server at `/sim/sms`; otherwise sign-in by SMS code is unavailable.
+#[derive(clap::Args, Clone, Debug, Default, PartialEq)]
+pub struct SmsArgs {
+    #[arg(long = "sms-url", env = "HALONG_SMS_URL")]
+    pub url: Option<String>,
+    #[arg(long = "sms-api-key", env = "HALONG_SMS_API_KEY", default_value = "")]
+    pub api_key: String,
+    #[arg(long = "sms-secret", env = "HALONG_SMS_SECRET", default_value = "")]
+    pub secret: String,
+    #[arg(
+        long = "sms-brandname",
+        env = "HALONG_SMS_BRANDNAME",
+        default_value = "HALONG"
+    )]
+    pub brandname: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -42,12 +65,15 @@ struct FileConfig {
     demo: Option<bool>,
 }
 
+/// `Default` is the unconfigured default: 127.0.0.1:8080, SQLite in `./halong-data/`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
     pub database_url: String,
     pub demo: bool,
+    pub sms: SmsArgs,
+    pub secure_cookies: bool,
 }
 
 fn read_file(path: Option<&Path>) -> anyhow::Result<FileConfig> {
@@ -90,6 +116,8 @@ impl Config {
             data_dir,
             database_url,
             demo: args.demo || file.demo.unwrap_or(false),
+            sms: args.sms.clone(),
+            secure_cookies: args.secure_cookies,
         })
     }
 
@@ -107,6 +135,19 @@ impl Config {
             std::fs::create_dir_all(&self.data_dir)?;
         }
         Ok(())
+    }
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("halong-data"),
+            database_url: "sqlite://halong-data/halong.db".into(),
+            demo: false,
+            sms: SmsArgs::default(),
+            secure_cookies: false,
+        }
     }
 }
 

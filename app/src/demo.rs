@@ -76,9 +76,13 @@ pub async fn is_seeded(db: &Db) -> sqlx::Result<bool> {
 
 /// Seeds the demo province once; a second call does nothing.
 pub async fn seed(db: &Db, places: &Places) -> anyhow::Result<()> {
-    if is_seeded(db).await? {
-        return Ok(());
+    if !is_seeded(db).await? {
+        seed_register(db, places).await?;
     }
+    seed_people(db).await
+}
+
+async fn seed_register(db: &Db, places: &Places) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let mut rng = Rng::new(0x4841_4C4F_4E47); // "HALONG"
     let markets = demo_markets(&mut rng, places)?;
@@ -300,4 +304,56 @@ fn demo_merchant(
         .transpose()
         .map_err(|e| anyhow::anyhow!("demo account: {e:?}"))?;
     Ok(MerchantImport { row, account })
+}
+
+/// Password of every demo staff account (demo mode only; shown on the sign-in page).
+pub const DEMO_PASSWORD: &str = "halong-demo-2026";
+
+/// Demo accounts, one per role: (phone, role as shown on the sign-in page).
+pub const DEMO_USERS: &[(&str, &str)] = &[
+    ("0900000001", "Quản trị tỉnh (admin)"),
+    ("0900000002", "Quản lý chợ DEMO-QN-001 (market_manager)"),
+    (
+        "0900000003",
+        "Chủ hộ kinh doanh có quầy ở chợ DEMO-QN-001 (merchant_owner)",
+    ),
+    ("0900000004", "Thu ngân của hộ đó (merchant_cashier)"),
+    ("0900000005", "Cán bộ thuế (tax_officer)"),
+    ("0900000006", "Người dân (citizen)"),
+];
+
+/// Creates the demo people and their grants (idempotent: people by phone, grants unique).
+pub async fn seed_people(db: &Db) -> anyhow::Result<()> {
+    use crate::auth::store;
+    let market = crate::register::store::market_by_code(db, "DEMO-QN-001")
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("demo market missing"))?;
+    let q = crate::register::ListQuery {
+        market_id: Some(market.id),
+        per_page: Some(1),
+        ..Default::default()
+    };
+    let merchant = crate::register::store::list_merchants(db, &q)
+        .await?
+        .items
+        .into_iter()
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("demo merchant missing"))?;
+    let hash = crate::auth::routes::hash_password(DEMO_PASSWORD)?;
+    let roles: [(&str, &str, i64); 6] = [
+        ("admin", "Quản trị Tỉnh", 0),
+        ("market_manager", "Quản lý Chợ Mẫu", market.id),
+        ("merchant_owner", &merchant.owner_name, merchant.id),
+        ("merchant_cashier", "Thu Ngân Mẫu", merchant.id),
+        ("tax_officer", "Cán Bộ Thuế Mẫu", 0),
+        ("citizen", "Người Dân Mẫu", 0),
+    ];
+    for ((phone, _), (role, name, scope)) in DEMO_USERS.iter().zip(roles) {
+        let p = store::ensure_person(db, name, phone, true).await?;
+        if role != "citizen" {
+            store::set_password(db, p.id, &hash).await?;
+        }
+        store::grant(db, p.id, role, scope, None).await?;
+    }
+    Ok(())
 }

@@ -2,6 +2,7 @@
 //! HTTP API, web UI, imports and the demo province. See ARCHITECTURE.md for the map.
 
 pub mod api;
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -12,5 +13,6 @@ pub mod places;
 pub mod qr;
 pub mod register;
 pub mod server;
+pub mod sms;
 pub mod text;
 pub mod web;

@@ -39,6 +39,50 @@ enum Command {
     /// VietQR: decode, encode and render payloads.
     #[command(subcommand)]
     Qr(QrCommand),
+    /// Administrators and API tokens (works on the configured database, also while serving).
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Local simulators of outside systems, for tests and the demo.
+    #[command(subcommand)]
+    Sim(SimCommand),
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create (or promote) a province administrator.
+    Create {
+        #[arg(long)]
+        phone: String,
+        #[arg(long, default_value = "Quản trị viên")]
+        name: String,
+        /// Password for password sign-in (at least 10 characters); from the environment so it
+        /// stays out of shell history.
+        #[arg(long, env = "HALONG_ADMIN_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Print a new API token for a person (`Authorization: Bearer …`).
+    Token {
+        #[arg(long)]
+        phone: String,
+        /// read (GET only) or write.
+        #[arg(long, default_value = "write")]
+        scope: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum SimCommand {
+    /// A local SMS gateway speaking the eSMS JSON protocol; lists what it was asked to send.
+    Sms {
+        #[arg(long, default_value = "127.0.0.1:9090")]
+        listen: std::net::SocketAddr,
+    },
 }
 
 #[derive(Subcommand)]
@@ -123,6 +167,8 @@ async fn run(command: Command) -> anyhow::Result<std::process::ExitCode> {
         }
         Command::Import { kind, file, db } => return import_file(kind, &file, &db).await,
         Command::Qr(q) => return qr(q),
+        Command::Admin(a) => admin(a).await?,
+        Command::Sim(SimCommand::Sms { listen }) => halong::sms::run_sim(listen).await?,
         Command::Openapi => {
             let (_, api) = halong::api::router();
             println!("{}", api.to_pretty_json()?);
@@ -239,4 +285,79 @@ fn qr(command: QrCommand) -> anyhow::Result<std::process::ExitCode> {
         }
     }
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+async fn admin(command: AdminCommand) -> anyhow::Result<()> {
+    use halong::auth::store;
+    match command {
+        AdminCommand::Create {
+            phone,
+            name,
+            password,
+            db,
+        } => {
+            let phone = identity::phone::Phone::parse(&phone)
+                .map_err(|e| anyhow::anyhow!("{}", e.message_en()))?;
+            if password.as_ref().is_some_and(|p| p.chars().count() < 10) {
+                anyhow::bail!("the password needs at least 10 characters");
+            }
+            let state = halong::server::prepare(&Config::from_db_args(&db)?).await?;
+            let person = store::ensure_person(&state.db, &name, phone.as_national(), false).await?;
+            if let Some(pw) = password {
+                store::set_password(
+                    &state.db,
+                    person.id,
+                    &halong::auth::routes::hash_password(&pw)?,
+                )
+                .await?;
+            }
+            store::grant(&state.db, person.id, "admin", 0, None).await?;
+            store::audit(
+                &state.db,
+                &store::AuditEntry {
+                    actor: "cli".into(),
+                    action: "admin.create".into(),
+                    object_kind: "person".into(),
+                    object_id: person.id.to_string(),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            println!("administrator {} ({})", person.id, phone.masked());
+            state.db.close().await;
+        }
+        AdminCommand::Token {
+            phone,
+            scope,
+            name,
+            db,
+        } => {
+            anyhow::ensure!(
+                scope == "read" || scope == "write",
+                "--scope is read or write"
+            );
+            let phone = identity::phone::Phone::parse(&phone)
+                .map_err(|e| anyhow::anyhow!("{}", e.message_en()))?;
+            let state = halong::server::prepare(&Config::from_db_args(&db)?).await?;
+            let person = store::person_by_phone(&state.db, phone.as_national())
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no person with phone {}", phone.masked()))?;
+            let (token, secret) = store::create_token(&state.db, person.id, &name, &scope).await?;
+            store::audit(
+                &state.db,
+                &store::AuditEntry {
+                    actor_id: Some(person.id),
+                    actor: "cli".into(),
+                    action: "token.create".into(),
+                    object_kind: "api_token".into(),
+                    object_id: token.id.to_string(),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            println!("{secret}");
+            state.db.close().await;
+        }
+    }
+    Ok(())
 }

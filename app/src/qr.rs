@@ -2,13 +2,14 @@
 //! the API encodes, decodes and renders codes and printable stall signs.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use vietqr::{Initiation, Service, VietQr};
 
+use crate::auth::Caller;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::register::{BankAccount, Market, Merchant, Stall, store};
@@ -78,9 +79,10 @@ pub fn qr_error(e: &vietqr::Error) -> ApiError {
     }))
 }
 
-async fn payload_of(st: &AppState, id: i64) -> ApiResult<StallCode> {
-    let code = stall_code(&st.db, id).await?.ok_or_else(not_payable)?;
-    Ok(code)
+/// The code of a stall the caller may see.
+async fn payload_of(st: &AppState, caller: &Caller, id: i64) -> ApiResult<StallCode> {
+    crate::api::visible_stall(st, caller, id).await?;
+    stall_code(&st.db, id).await?.ok_or_else(not_payable)
 }
 
 fn encode(code: &StallCode) -> ApiResult<String> {
@@ -91,8 +93,12 @@ fn encode(code: &StallCode) -> ApiResult<String> {
 #[utoipa::path(get, path = "/api/v1/stalls/{id}/qr.svg", tag = "vietqr",
     responses((status = 200, content_type = "image/svg+xml", body = String),
         (status = 404, body = crate::error::ErrorBody)))]
-pub async fn stall_qr_svg(State(st): State<AppState>, Path(id): Path<i64>) -> ApiResult<Response> {
-    let payload = encode(&payload_of(&st, id).await?)?;
+pub async fn stall_qr_svg(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    let payload = encode(&payload_of(&st, &caller, id).await?)?;
     let svg = vietqr::render::try_to_svg(&payload).map_err(|_| ApiError::internal())?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
 }
@@ -101,8 +107,12 @@ pub async fn stall_qr_svg(State(st): State<AppState>, Path(id): Path<i64>) -> Ap
 #[utoipa::path(get, path = "/api/v1/stalls/{id}/qr.png", tag = "vietqr",
     responses((status = 200, content_type = "image/png", body = Vec<u8>),
         (status = 404, body = crate::error::ErrorBody)))]
-pub async fn stall_qr_png(State(st): State<AppState>, Path(id): Path<i64>) -> ApiResult<Response> {
-    let payload = encode(&payload_of(&st, id).await?)?;
+pub async fn stall_qr_png(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    let payload = encode(&payload_of(&st, &caller, id).await?)?;
     let png = vietqr::render::try_to_png(&payload, 8).map_err(|_| ApiError::internal())?;
     Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
 }
@@ -122,8 +132,12 @@ pub fn sign_svg(code: &StallCode) -> ApiResult<String> {
 #[utoipa::path(get, path = "/api/v1/stalls/{id}/sign", tag = "vietqr",
     responses((status = 200, content_type = "image/svg+xml", body = String),
         (status = 404, body = crate::error::ErrorBody)))]
-pub async fn stall_sign(State(st): State<AppState>, Path(id): Path<i64>) -> ApiResult<Response> {
-    let svg = sign_svg(&payload_of(&st, id).await?)?;
+pub async fn stall_sign(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    let svg = sign_svg(&payload_of(&st, &caller, id).await?)?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
 }
 
@@ -159,20 +173,14 @@ pub async fn encode_api(Json(qr): Json<VietQr>) -> ApiResult<Json<EncodeResponse
         .map_err(|e| qr_error(&e))
 }
 
-#[derive(Deserialize)]
-pub struct SignsQuery {
-    pub page: Option<u32>,
-}
-
 /// All signs of one market as one printable page (one A6 sign per printed page).
 pub async fn market_signs(
     State(st): State<AppState>,
+    caller: Caller,
     Path(id): Path<i64>,
-    Query(_q): Query<SignsQuery>,
 ) -> Result<Response, crate::web::WebError> {
-    let market = store::get_market(&st.db, id)
-        .await?
-        .ok_or_else(crate::web::not_found)?;
+    let market = crate::api::visible_market(&st, &caller, id).await?;
+    let viewer = caller.person()?.viewer();
     let mut signs = Vec::new();
     let mut page = 1;
     loop {
@@ -180,6 +188,7 @@ pub async fn market_signs(
             market_id: Some(id),
             page: Some(page),
             per_page: Some(500),
+            viewer,
             ..Default::default()
         };
         let stalls = store::list_stalls(&st.db, &q).await?;

@@ -18,6 +18,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::metrics::Metrics;
 use crate::places::Places;
+use crate::sms::{HttpSms, SimState, SmsError, SmsSender};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -26,10 +27,32 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub openapi: Arc<String>,
     pub demo: bool,
+    pub sms: Arc<dyn SmsSender>,
+    /// The SMS simulator mounted at `/sim/sms` in demo mode without a real gateway.
+    pub sms_sim: Option<SimState>,
+    pub secure_cookies: bool,
+}
+
+/// Used when no SMS gateway is configured outside demo mode: sign-in by code is unavailable.
+struct NoSms;
+
+impl SmsSender for NoSms {
+    fn send<'a>(&'a self, _: &'a str, _: &'a str) -> crate::sms::SendFuture<'a> {
+        Box::pin(async {
+            Err(SmsError::Transport(
+                "no SMS gateway configured (HALONG_SMS_URL)".into(),
+            ))
+        })
+    }
 }
 
 /// Opens and migrates the database, seeds reference data (and the demo province if asked).
+/// `public_addr` is where this server answers, for the embedded SMS simulator.
 pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
+    prepare_at(config, config.listen).await
+}
+
+pub async fn prepare_at(config: &Config, public_addr: SocketAddr) -> anyhow::Result<AppState> {
     config.prepare_dirs()?;
     let db = Db::connect(&config.database_url).await?;
     db.migrate().await?;
@@ -39,32 +62,62 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
         crate::demo::seed(&db, &places).await?;
     }
     let (_, api) = crate::api::router();
+    let s = &config.sms;
+    let (sms, sms_sim): (Arc<dyn SmsSender>, _) = match (&s.url, config.demo) {
+        (Some(url), _) => (
+            Arc::new(HttpSms::new(url, &s.api_key, &s.secret, &s.brandname)),
+            None,
+        ),
+        (None, true) => {
+            let url = format!("http://{public_addr}/sim/sms");
+            (
+                Arc::new(HttpSms::new(&url, "demo", "demo", &s.brandname)),
+                Some(SimState::default()),
+            )
+        }
+        (None, false) => (Arc::new(NoSms), None),
+    };
     Ok(AppState {
         db,
         places: Arc::new(places),
         metrics: Arc::new(Metrics::default()),
         openapi: Arc::new(api.to_pretty_json()?),
         demo: config.demo,
+        sms,
+        sms_sim,
+        secure_cookies: config.secure_cookies,
     })
 }
 
 pub fn router(state: AppState) -> Router {
     let (api, _) = crate::api::router();
     let request_id = HeaderName::from_static("x-request-id");
-    Router::new()
+    let mut app = Router::new()
         .merge(api)
         .merge(crate::web::router())
         .route("/api/v1/openapi.json", get(openapi))
         .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            crate::metrics::track,
-        ))
-        .layer(TraceLayer::new_for_http())
-        .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
-        .with_state(state)
+        .route("/metrics", get(metrics));
+    if let Some(sim) = &state.sms_sim {
+        app = app.nest("/sim/sms", crate::sms::sim_router(sim.clone()));
+    }
+    // Inner to outer: audit sees the caller that `enforce` identified; metrics see all.
+    app.layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        crate::auth::audit_writes,
+    ))
+    .layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        crate::auth::enforce,
+    ))
+    .layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        crate::metrics::track,
+    ))
+    .layer(TraceLayer::new_for_http())
+    .layer(PropagateRequestIdLayer::new(request_id.clone()))
+    .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+    .with_state(state)
 }
 
 async fn openapi(State(st): State<AppState>) -> impl IntoResponse {
@@ -116,17 +169,20 @@ impl Running {
 
 /// Binds and serves in the background (port 0 picks a free port: used by the tests).
 pub async fn start(config: &Config) -> anyhow::Result<Running> {
-    let state = prepare(config).await?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
+    let state = prepare_at(config, addr).await?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let app = router(state.clone());
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = rx.await;
+        })
+        .await
     });
     Ok(Running {
         addr,

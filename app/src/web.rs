@@ -12,6 +12,7 @@ use axum::routing::get;
 use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
 
+use crate::auth::{Caller, forbidden, scope};
 use crate::error::{ApiError, FieldError};
 use crate::register::validate;
 use crate::register::{
@@ -43,6 +44,24 @@ pub fn router() -> Router<AppState> {
         )
         .route("/merchants/{id}/accounts", axum::routing::post(add_account))
         .route("/markets/{id}/signs", get(crate::qr::market_signs))
+        .route("/signin", get(crate::auth::routes::signin_get))
+        .route(
+            "/signin/otp",
+            axum::routing::post(crate::auth::routes::signin_otp),
+        )
+        .route(
+            "/signin/verify",
+            axum::routing::post(crate::auth::routes::signin_verify),
+        )
+        .route(
+            "/signin/password",
+            axum::routing::post(crate::auth::routes::signin_password),
+        )
+        .route(
+            "/signout",
+            axum::routing::post(crate::auth::routes::signout_page),
+        )
+        .route("/audit", get(crate::auth::routes::audit_page))
 }
 
 /// A print document: one stall sign per A6 page.
@@ -70,6 +89,12 @@ type Page = Result<Response, WebError>;
 
 /// Errors on pages are pages too (in Vietnamese), not JSON.
 pub struct WebError(ApiError);
+
+impl From<ApiError> for WebError {
+    fn from(e: ApiError) -> Self {
+        WebError(e)
+    }
+}
 
 impl From<sqlx::Error> for WebError {
     fn from(e: sqlx::Error) -> Self {
@@ -106,6 +131,43 @@ async fn css() -> impl IntoResponse {
 }
 
 fn layout(title: &str, body: Markup) -> Markup {
+    layout_with(None, title, body)
+}
+
+/// The page frame with the navigation the caller's roles allow and the sign-in state.
+pub fn layout_for(caller: &Caller, title: &str, body: Markup) -> Markup {
+    layout_with(Some(caller), title, body)
+}
+
+/// The hidden CSRF field every form posted with a session carries.
+pub fn csrf_input(caller: &Caller) -> Markup {
+    html! {
+        @if let Some(t) = caller.principal.as_ref().and_then(|p| p.csrf()) {
+            input type="hidden" name="csrf" value=(t);
+        }
+    }
+}
+
+/// Unix microseconds shown in Asia/Ho_Chi_Minh (UTC+7, no daylight saving).
+pub fn local_time(micros: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp(micros.div_euclid(1_000_000))
+        .map(|t| t.to_offset(time::macros::offset!(+7)));
+    match t {
+        Ok(t) => format!(
+            "{:02}/{:02}/{} {:02}:{:02}:{:02}",
+            t.day(),
+            u8::from(t.month()),
+            t.year(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        ),
+        Err(_) => micros.to_string(),
+    }
+}
+
+fn layout_with(caller: Option<&Caller>, title: &str, body: Markup) -> Markup {
+    let person = caller.and_then(|c| c.principal.as_ref());
     html! {
         (DOCTYPE)
         html lang="vi" {
@@ -119,9 +181,23 @@ fn layout(title: &str, body: Markup) -> Markup {
                 header.top {
                     a.brand href="/" { "Halong" }
                     nav {
-                        a href="/markets" { "Chợ" }
-                        a href="/merchants" { "Người bán" }
-                        a href="/api/v1/openapi.json" { "API" }
+                        @if person.is_some_and(|p| p.is_staff()) {
+                            a href="/markets" { "Chợ" }
+                            a href="/merchants" { "Người bán" }
+                        }
+                        @if person.is_some_and(|p| p.is_admin()) {
+                            a href="/audit" { "Nhật ký" }
+                        }
+                        @match (person, caller) {
+                            (Some(p), Some(c)) => {
+                                span.who { (if p.name.is_empty() { identity::phone::mask(&p.phone) } else { p.name.clone() }) }
+                                form.inline method="post" action="/signout" {
+                                    (csrf_input(c))
+                                    button.link type="submit" { "Đăng xuất" }
+                                }
+                            }
+                            _ => { a href="/signin" { "Đăng nhập" } }
+                        }
                     }
                 }
                 main { (body) }
@@ -172,7 +248,7 @@ fn place_name(st: &AppState, code: &str) -> String {
 
 // ---- home ----
 
-async fn home(State(st): State<AppState>) -> Page {
+async fn home(State(st): State<AppState>, caller: Caller) -> Page {
     let mut by_class = Vec::new();
     for class in 1..=3 {
         let q = ListQuery {
@@ -188,7 +264,8 @@ async fn home(State(st): State<AppState>) -> Page {
     };
     let stalls = store::list_stalls(&st.db, &one).await?.total;
     let merchants = store::list_merchants(&st.db, &one).await?.total;
-    ok(layout(
+    ok(layout_for(
+        &caller,
         "Trang chủ",
         html! {
             h1 { "Chợ 4.0 tỉnh Quảng Ninh" }
@@ -204,9 +281,12 @@ async fn home(State(st): State<AppState>) -> Page {
                 a.card href="/merchants" { span.num { (merchants) } span { "người bán" } }
                 div.card { span.num { (stalls) } span { "quầy/sạp" } }
             }
-            p {
-                a.button href="/markets/new" { "Thêm chợ" } " "
-                a.button href="/merchants/new" { "Thêm người bán" }
+            @match caller.principal.as_ref() {
+                Some(p) => p {
+                    @if p.is_admin() { a.button href="/markets/new" { "Thêm chợ" } " " }
+                    @if scope::can_create_merchant(p) { a.button href="/merchants/new" { "Thêm người bán" } }
+                },
+                None => p { a.button href="/signin" { "Đăng nhập" } }
             }
         },
     ))
@@ -231,7 +311,7 @@ fn pager(base: &str, q: &ListQuery, total: i64) -> Markup {
         if let Some(c) = q.class {
             params.push(("class".into(), c.to_string()));
         }
-        format!("{base}?{}", serde_urlencoded(&params))
+        format!("{base}?{}", query_string(&params))
     };
     html! {
         p.pager {
@@ -242,7 +322,7 @@ fn pager(base: &str, q: &ListQuery, total: i64) -> Markup {
     }
 }
 
-fn serde_urlencoded(params: &[(String, String)]) -> String {
+fn query_string(params: &[(String, String)]) -> String {
     params
         .iter()
         .map(|(k, v)| format!("{k}={}", urlencode(v)))
@@ -282,9 +362,15 @@ fn place_select(st: &AppState, selected: Option<&str>) -> Markup {
     }
 }
 
-async fn markets(State(st): State<AppState>, Query(q): Query<ListQuery>) -> Page {
+async fn markets(
+    State(st): State<AppState>,
+    caller: Caller,
+    Query(mut q): Query<ListQuery>,
+) -> Page {
+    q.viewer = caller.person()?.viewer();
     let page = store::list_markets(&st.db, &q).await?;
-    ok(layout(
+    ok(layout_for(
+        &caller,
         "Chợ",
         html! {
             h1 { "Danh sách chợ" }
@@ -324,9 +410,15 @@ async fn markets(State(st): State<AppState>, Query(q): Query<ListQuery>) -> Page
     ))
 }
 
-async fn merchants(State(st): State<AppState>, Query(q): Query<ListQuery>) -> Page {
+async fn merchants(
+    State(st): State<AppState>,
+    caller: Caller,
+    Query(mut q): Query<ListQuery>,
+) -> Page {
+    q.viewer = caller.person()?.viewer();
     let page = store::list_merchants(&st.db, &q).await?;
-    ok(layout(
+    ok(layout_for(
+        &caller,
         "Người bán",
         html! {
             h1 { "Người bán (hộ kinh doanh, doanh nghiệp)" }
@@ -374,12 +466,15 @@ struct PageQuery {
 
 async fn market_page(
     State(st): State<AppState>,
+    caller: Caller,
     Path(id): Path<i64>,
     Query(pq): Query<PageQuery>,
 ) -> Page {
-    let m = store::get_market(&st.db, id).await?.ok_or_else(not_found)?;
+    let m = crate::api::visible_market(&st, &caller, id).await?;
+    let viewer = caller.person()?.viewer();
     let sq = ListQuery {
         market_id: Some(id),
+        viewer,
         page: pq.page,
         per_page: Some(200),
         ..Default::default()
@@ -387,6 +482,7 @@ async fn market_page(
     let stalls = store::list_stalls(&st.db, &sq).await?;
     let mq = ListQuery {
         market_id: Some(id),
+        viewer,
         per_page: Some(500),
         ..Default::default()
     };
@@ -408,7 +504,8 @@ async fn market_page(
         }
         page += 1;
     }
-    ok(layout(
+    ok(layout_for(
+        &caller,
         &m.name,
         html! {
             h1 { (m.name) @if m.is_demo { " " span.tag { "mẫu" } } }
@@ -462,14 +559,13 @@ async fn market_page(
     ))
 }
 
-async fn merchant_page(State(st): State<AppState>, Path(id): Path<i64>) -> Page {
-    let m = store::get_merchant(&st.db, id)
-        .await?
-        .ok_or_else(not_found)?;
-    merchant_view(&st, m, &BankAccountInput::default(), &[]).await
+async fn merchant_page(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Page {
+    let m = crate::api::visible_merchant(&st, &caller, id).await?;
+    merchant_view(&caller, &st, m, &BankAccountInput::default(), &[]).await
 }
 
 async fn merchant_view(
+    caller: &Caller,
     st: &AppState,
     m: Merchant,
     account: &BankAccountInput,
@@ -478,6 +574,7 @@ async fn merchant_view(
     let accounts = store::list_accounts(&st.db, m.id).await?;
     let sq = ListQuery {
         merchant_id: Some(m.id),
+        viewer: caller.person()?.viewer(),
         per_page: Some(500),
         ..Default::default()
     };
@@ -487,7 +584,8 @@ async fn merchant_view(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let body = layout(
+    let body = layout_for(
+        caller,
         &m.name,
         html! {
             h1 { (m.name) @if m.is_demo { " " span.tag { "mẫu" } } }
@@ -512,6 +610,7 @@ async fn merchant_view(
                 }
             }
             form.card method="post" action={ "/merchants/" (m.id) "/accounts" } {
+                (csrf_input(caller))
                 h3 { "Thêm tài khoản" }
                 label { "Ngân hàng"
                     select name="bank_bin" {
@@ -578,13 +677,15 @@ fn select_field(
 }
 
 fn form_page(
+    caller: &Caller,
     title: &str,
     action: &str,
     status: StatusCode,
     errors: &[FieldError],
     fields: Markup,
 ) -> Page {
-    let body = layout(
+    let body = layout_for(
+        caller,
         title,
         html! {
             h1 { (title) }
@@ -592,6 +693,7 @@ fn form_page(
                 p.error role="alert" { "Có " (errors.len()) " lỗi, xem bên dưới." }
             }
             form.card method="post" action=(action) novalidate {
+                (csrf_input(caller))
                 (fields)
                 button type="submit" { "Lưu" }
             }
@@ -695,6 +797,7 @@ impl MarketForm {
 }
 
 fn market_form(
+    caller: &Caller,
     st: &AppState,
     title: &str,
     action: &str,
@@ -715,6 +818,7 @@ fn market_form(
         .map(|(a, b)| (a.as_str(), b.as_str()))
         .collect();
     form_page(
+        caller,
         title,
         action,
         status_of(errors),
@@ -734,12 +838,12 @@ fn market_form(
     )
 }
 
-async fn new_market(State(st): State<AppState>) -> Page {
+async fn new_market(State(st): State<AppState>, caller: Caller) -> Page {
     let f = MarketForm {
         status: "active".into(),
         ..Default::default()
     };
-    market_form(&st, "Thêm chợ", "/markets/new", &f, &[])
+    market_form(&caller, &st, "Thêm chợ", "/markets/new", &f, &[])
 }
 
 /// A duplicate key is a field error on the form, like any other rule.
@@ -756,7 +860,11 @@ fn duplicate_error(e: sqlx::Error, field: &str) -> Result<Vec<FieldError>, WebEr
     }
 }
 
-async fn create_market(State(st): State<AppState>, Form(f): Form<MarketForm>) -> Page {
+async fn create_market(
+    State(st): State<AppState>,
+    caller: Caller,
+    Form(f): Form<MarketForm>,
+) -> Page {
     let errors = match f.check(&st) {
         Ok(row) => match store::create_market(&st.db, &row, false).await {
             Ok(m) => return Ok(Redirect::to(&format!("/markets/{}", m.id)).into_response()),
@@ -764,12 +872,16 @@ async fn create_market(State(st): State<AppState>, Form(f): Form<MarketForm>) ->
         },
         Err(e) => e,
     };
-    market_form(&st, "Thêm chợ", "/markets/new", &f, &errors)
+    market_form(&caller, &st, "Thêm chợ", "/markets/new", &f, &errors)
 }
 
-async fn edit_market(State(st): State<AppState>, Path(id): Path<i64>) -> Page {
-    let m = store::get_market(&st.db, id).await?.ok_or_else(not_found)?;
+async fn edit_market(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Page {
+    let m = crate::api::visible_market(&st, &caller, id).await?;
+    if !caller.person()?.manages_market(id) {
+        return Err(forbidden().into());
+    }
     market_form(
+        &caller,
         &st,
         "Sửa thông tin chợ",
         &format!("/markets/{id}/edit"),
@@ -780,9 +892,14 @@ async fn edit_market(State(st): State<AppState>, Path(id): Path<i64>) -> Page {
 
 async fn save_market(
     State(st): State<AppState>,
+    caller: Caller,
     Path(id): Path<i64>,
     Form(f): Form<MarketForm>,
 ) -> Page {
+    crate::api::visible_market(&st, &caller, id).await?;
+    if !caller.person()?.manages_market(id) {
+        return Err(forbidden().into());
+    }
     let errors = match f.check(&st) {
         Ok(row) => match store::update_market(&st.db, id, &row).await {
             Ok(Some(_)) => return Ok(Redirect::to(&format!("/markets/{id}")).into_response()),
@@ -792,6 +909,7 @@ async fn save_market(
         Err(e) => e,
     };
     market_form(
+        &caller,
         &st,
         "Sửa thông tin chợ",
         &format!("/markets/{id}/edit"),
@@ -815,12 +933,19 @@ struct StallForm {
     merchant_tax_code: String,
 }
 
-async fn stall_form(title: &str, action: &str, f: &StallForm, errors: &[FieldError]) -> Page {
+async fn stall_form(
+    caller: &Caller,
+    title: &str,
+    action: &str,
+    f: &StallForm,
+    errors: &[FieldError],
+) -> Page {
     let statuses: Vec<(&str, &str)> = crate::register::STALL_STATUSES
         .iter()
         .map(|s| (*s, status_vi(s)))
         .collect();
     form_page(
+        caller,
         title,
         action,
         status_of(errors),
@@ -887,13 +1012,17 @@ async fn check_stall_form(
     })
 }
 
-async fn new_stall(State(st): State<AppState>, Path(id): Path<i64>) -> Page {
-    let m = store::get_market(&st.db, id).await?.ok_or_else(not_found)?;
+async fn new_stall(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Page {
+    let m = crate::api::visible_market(&st, &caller, id).await?;
+    if !caller.person()?.manages_market(id) {
+        return Err(forbidden().into());
+    }
     let f = StallForm {
         status: "active".into(),
         ..Default::default()
     };
     stall_form(
+        &caller,
         &format!("Thêm quầy/sạp — {}", m.name),
         &format!("/markets/{id}/stalls/new"),
         &f,
@@ -904,10 +1033,14 @@ async fn new_stall(State(st): State<AppState>, Path(id): Path<i64>) -> Page {
 
 async fn create_stall(
     State(st): State<AppState>,
+    caller: Caller,
     Path(id): Path<i64>,
     Form(f): Form<StallForm>,
 ) -> Page {
-    let m = store::get_market(&st.db, id).await?.ok_or_else(not_found)?;
+    let m = crate::api::visible_market(&st, &caller, id).await?;
+    if !caller.person()?.manages_market(id) {
+        return Err(forbidden().into());
+    }
     let errors = match check_stall_form(&st, id, &f).await? {
         Ok(row) => match store::create_stall(&st.db, &row, false).await {
             Ok(_) => return Ok(Redirect::to(&format!("/markets/{id}")).into_response()),
@@ -916,6 +1049,7 @@ async fn create_stall(
         Err(e) => e,
     };
     stall_form(
+        &caller,
         &format!("Thêm quầy/sạp — {}", m.name),
         &format!("/markets/{id}/stalls/new"),
         &f,
@@ -924,8 +1058,11 @@ async fn create_stall(
     .await
 }
 
-async fn edit_stall(State(st): State<AppState>, Path(id): Path<i64>) -> Page {
-    let s = store::get_stall(&st.db, id).await?.ok_or_else(not_found)?;
+async fn edit_stall(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Page {
+    let s = crate::api::visible_stall(&st, &caller, id).await?;
+    if !caller.person()?.manages_market(s.market_id) {
+        return Err(forbidden().into());
+    }
     let tax = match s.merchant_id {
         Some(m) => store::get_merchant(&st.db, m)
             .await?
@@ -940,15 +1077,26 @@ async fn edit_stall(State(st): State<AppState>, Path(id): Path<i64>) -> Page {
         status: s.status,
         merchant_tax_code: tax,
     };
-    stall_form("Sửa quầy/sạp", &format!("/stalls/{id}/edit"), &f, &[]).await
+    stall_form(
+        &caller,
+        "Sửa quầy/sạp",
+        &format!("/stalls/{id}/edit"),
+        &f,
+        &[],
+    )
+    .await
 }
 
 async fn save_stall(
     State(st): State<AppState>,
+    caller: Caller,
     Path(id): Path<i64>,
     Form(f): Form<StallForm>,
 ) -> Page {
-    let s = store::get_stall(&st.db, id).await?.ok_or_else(not_found)?;
+    let s = crate::api::visible_stall(&st, &caller, id).await?;
+    if !caller.person()?.manages_market(s.market_id) {
+        return Err(forbidden().into());
+    }
     let errors = match check_stall_form(&st, s.market_id, &f).await? {
         Ok(row) => match store::update_stall(&st.db, id, &row).await {
             Ok(_) => return Ok(Redirect::to(&format!("/markets/{}", s.market_id)).into_response()),
@@ -956,7 +1104,14 @@ async fn save_stall(
         },
         Err(e) => e,
     };
-    stall_form("Sửa quầy/sạp", &format!("/stalls/{id}/edit"), &f, &errors).await
+    stall_form(
+        &caller,
+        "Sửa quầy/sạp",
+        &format!("/stalls/{id}/edit"),
+        &f,
+        &errors,
+    )
+    .await
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -1037,6 +1192,7 @@ impl MerchantForm {
 }
 
 fn merchant_form(
+    caller: &Caller,
     st: &AppState,
     title: &str,
     action: &str,
@@ -1067,6 +1223,7 @@ fn merchant_form(
         ("ewallet", &f.ewallet),
     ];
     form_page(
+        caller,
         title,
         action,
         status_of(errors),
@@ -1091,17 +1248,27 @@ fn merchant_form(
     )
 }
 
-async fn new_merchant(State(st): State<AppState>) -> Page {
+async fn new_merchant(State(st): State<AppState>, caller: Caller) -> Page {
+    if !scope::can_create_merchant(caller.person()?) {
+        return Err(forbidden().into());
+    }
     let f = MerchantForm {
         status: "active".into(),
         kind: "household".into(),
         cash: Some("on".into()),
         ..Default::default()
     };
-    merchant_form(&st, "Thêm người bán", "/merchants/new", &f, &[])
+    merchant_form(&caller, &st, "Thêm người bán", "/merchants/new", &f, &[])
 }
 
-async fn create_merchant(State(st): State<AppState>, Form(f): Form<MerchantForm>) -> Page {
+async fn create_merchant(
+    State(st): State<AppState>,
+    caller: Caller,
+    Form(f): Form<MerchantForm>,
+) -> Page {
+    if !scope::can_create_merchant(caller.person()?) {
+        return Err(forbidden().into());
+    }
     let errors = match validate::merchant(&f.input(), &st.places) {
         Ok(row) => match store::create_merchant(&st.db, &row, false).await {
             Ok(m) => return Ok(Redirect::to(&format!("/merchants/{}", m.id)).into_response()),
@@ -1109,14 +1276,23 @@ async fn create_merchant(State(st): State<AppState>, Form(f): Form<MerchantForm>
         },
         Err(e) => e,
     };
-    merchant_form(&st, "Thêm người bán", "/merchants/new", &f, &errors)
+    merchant_form(
+        &caller,
+        &st,
+        "Thêm người bán",
+        "/merchants/new",
+        &f,
+        &errors,
+    )
 }
 
-async fn edit_merchant(State(st): State<AppState>, Path(id): Path<i64>) -> Page {
-    let m = store::get_merchant(&st.db, id)
-        .await?
-        .ok_or_else(not_found)?;
+async fn edit_merchant(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Page {
+    let m = crate::api::visible_merchant(&st, &caller, id).await?;
+    if !scope::can_edit_merchant(&st.db, caller.person()?, id).await? {
+        return Err(forbidden().into());
+    }
     merchant_form(
+        &caller,
         &st,
         "Sửa người bán",
         &format!("/merchants/{id}/edit"),
@@ -1127,9 +1303,14 @@ async fn edit_merchant(State(st): State<AppState>, Path(id): Path<i64>) -> Page 
 
 async fn save_merchant(
     State(st): State<AppState>,
+    caller: Caller,
     Path(id): Path<i64>,
     Form(f): Form<MerchantForm>,
 ) -> Page {
+    crate::api::visible_merchant(&st, &caller, id).await?;
+    if !scope::can_edit_merchant(&st.db, caller.person()?, id).await? {
+        return Err(forbidden().into());
+    }
     let errors = match validate::merchant(&f.input(), &st.places) {
         Ok(row) => match store::update_merchant(&st.db, id, &row).await {
             Ok(Some(_)) => return Ok(Redirect::to(&format!("/merchants/{id}")).into_response()),
@@ -1139,6 +1320,7 @@ async fn save_merchant(
         Err(e) => e,
     };
     merchant_form(
+        &caller,
         &st,
         "Sửa người bán",
         &format!("/merchants/{id}/edit"),
@@ -1161,12 +1343,14 @@ struct AccountForm {
 
 async fn add_account(
     State(st): State<AppState>,
+    caller: Caller,
     Path(id): Path<i64>,
     Form(f): Form<AccountForm>,
 ) -> Page {
-    let m = store::get_merchant(&st.db, id)
-        .await?
-        .ok_or_else(not_found)?;
+    let m = crate::api::visible_merchant(&st, &caller, id).await?;
+    if !scope::can_edit_accounts(caller.person()?, id) {
+        return Err(forbidden().into());
+    }
     let input = BankAccountInput {
         bank_bin: f.bank_bin,
         account_number: f.account_number,
@@ -1180,5 +1364,5 @@ async fn add_account(
         },
         Err(e) => e,
     };
-    merchant_view(&st, m, &input, &errors).await
+    merchant_view(&caller, &st, m, &input, &errors).await
 }

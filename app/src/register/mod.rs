@@ -177,6 +177,11 @@ pub struct ListQuery {
     pub page: Option<u32>,
     /// Page size, at most 500 (default 50).
     pub per_page: Option<u32>,
+    /// Set by the server from the caller, never from the query string: the person whose
+    /// grants scope the list (None: sees everything).
+    #[serde(skip)]
+    #[param(ignore)]
+    pub viewer: Option<i64>,
 }
 
 impl ListQuery {

@@ -29,14 +29,21 @@ const MARKET_FILTER: &str = "FROM markets m JOIN places p ON p.code = m.place_co
     AND ($4 IS NULL OR m.search_text LIKE $4) AND ($5 IS NULL OR m.is_demo = $5) \
     AND ($6 IS NULL OR m.id = $6) \
     AND ($7 IS NULL OR EXISTS (SELECT 1 FROM stalls s WHERE s.market_id = m.id \
-        AND s.merchant_id = $7))";
+        AND s.merchant_id = $7)) \
+    AND ($8 IS NULL OR EXISTS (SELECT 1 FROM role_grants g WHERE g.person_id = $8 AND \
+        ((g.role = 'market_manager' AND g.scope_id = m.id) OR \
+         (g.role IN ('merchant_owner', 'merchant_cashier') AND EXISTS (SELECT 1 FROM stalls sv \
+            WHERE sv.market_id = m.id AND sv.merchant_id = g.scope_id)))))";
 
 const STALL_FILTER: &str = "FROM stalls s JOIN markets m ON m.id = s.market_id \
     JOIN places p ON p.code = m.place_code \
     WHERE ($1 IS NULL OR m.place_code = $1 OR p.legacy_district_code = $1) \
     AND ($2 IS NULL OR m.market_class = $2) AND ($3 IS NULL OR s.status = $3) \
     AND ($4 IS NULL OR s.search_text LIKE $4) AND ($5 IS NULL OR s.is_demo = $5) \
-    AND ($6 IS NULL OR s.market_id = $6) AND ($7 IS NULL OR s.merchant_id = $7)";
+    AND ($6 IS NULL OR s.market_id = $6) AND ($7 IS NULL OR s.merchant_id = $7) \
+    AND ($8 IS NULL OR EXISTS (SELECT 1 FROM role_grants g WHERE g.person_id = $8 AND \
+        ((g.role = 'market_manager' AND g.scope_id = s.market_id) OR \
+         (g.role IN ('merchant_owner', 'merchant_cashier') AND g.scope_id = s.merchant_id))))";
 
 const MERCHANT_FILTER: &str = "FROM merchants r JOIN places p ON p.code = r.place_code \
     WHERE ($1 IS NULL OR r.place_code = $1 OR p.legacy_district_code = $1) \
@@ -46,9 +53,13 @@ const MERCHANT_FILTER: &str = "FROM merchants r JOIN places p ON p.code = r.plac
         AND s.market_id = $6)) \
     AND ($2 IS NULL OR EXISTS (SELECT 1 FROM stalls s JOIN markets m ON m.id = s.market_id \
         WHERE s.merchant_id = r.id AND m.market_class = $2)) \
-    AND ($7 IS NULL OR r.id = $7)";
+    AND ($7 IS NULL OR r.id = $7) \
+    AND ($8 IS NULL OR EXISTS (SELECT 1 FROM role_grants g WHERE g.person_id = $8 AND \
+        ((g.role IN ('merchant_owner', 'merchant_cashier') AND g.scope_id = r.id) OR \
+         (g.role = 'market_manager' AND EXISTS (SELECT 1 FROM stalls sv \
+            WHERE sv.merchant_id = r.id AND sv.market_id = g.scope_id)))))";
 
-/// Binds the seven list filters in the order the `*_FILTER` texts number them.
+/// Binds the eight list filters in the order the `*_FILTER` texts number them.
 macro_rules! bind_filters {
     ($q:expr, $f:expr) => {
         $q.bind($f.place())
@@ -58,12 +69,13 @@ macro_rules! bind_filters {
             .bind($f.demo)
             .bind($f.market_id)
             .bind($f.merchant_id)
+            .bind($f.viewer)
     };
 }
 
 pub async fn list_markets(db: &Db, f: &ListQuery) -> sqlx::Result<Page<Market>> {
     let sql =
-        format!("SELECT {MARKET_COLS} {MARKET_FILTER} ORDER BY m.name, m.id LIMIT $8 OFFSET $9");
+        format!("SELECT {MARKET_COLS} {MARKET_FILTER} ORDER BY m.name, m.id LIMIT $9 OFFSET $10");
     let count = format!("SELECT COUNT(*) {MARKET_FILTER}");
     with_db!(db, pool => {
         let items = bind_filters!(sqlx::query_as::<_, Market>(AssertSqlSafe(sql.as_str())), f)
@@ -123,7 +135,7 @@ pub async fn update_market(db: &Db, id: i64, row: &MarketRow) -> sqlx::Result<Op
 
 pub async fn list_stalls(db: &Db, f: &ListQuery) -> sqlx::Result<Page<Stall>> {
     let sql = format!(
-        "SELECT {STALL_COLS} {STALL_FILTER} ORDER BY s.market_id, s.code LIMIT $8 OFFSET $9"
+        "SELECT {STALL_COLS} {STALL_FILTER} ORDER BY s.market_id, s.code LIMIT $9 OFFSET $10"
     );
     let count = format!("SELECT COUNT(*) {STALL_FILTER}");
     with_db!(db, pool => {
@@ -171,7 +183,7 @@ pub async fn update_stall(db: &Db, id: i64, row: &StallRow) -> sqlx::Result<Opti
 
 pub async fn list_merchants(db: &Db, f: &ListQuery) -> sqlx::Result<Page<Merchant>> {
     let sql = format!(
-        "SELECT {MERCHANT_COLS} {MERCHANT_FILTER} ORDER BY r.name, r.id LIMIT $8 OFFSET $9"
+        "SELECT {MERCHANT_COLS} {MERCHANT_FILTER} ORDER BY r.name, r.id LIMIT $9 OFFSET $10"
     );
     let count = format!("SELECT COUNT(*) {MERCHANT_FILTER}");
     with_db!(db, pool => {

@@ -11,7 +11,11 @@ use halong::server::Running;
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// Acts as a province administrator (bearer API token).
     pub client: reqwest::Client,
+    /// Without credentials.
+    pub anonymous: reqwest::Client,
+    pub admin_token: String,
     pub running: Option<Running>,
     pub database_url: String,
     pg_admin: Option<(String, String)>,
@@ -65,15 +69,20 @@ impl TestApp {
             data_dir: dir.path().to_path_buf(),
             database_url: database_url.clone(),
             demo,
+            ..Config::default()
         };
         let running = halong::server::start(&config).await.unwrap();
-        let client = reqwest::Client::builder()
+        let admin_token = token_for(&running.state.db, "0900000099", "admin", 0).await;
+        let client = client_with_token(&admin_token);
+        let anonymous = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
         TestApp {
             addr: running.addr,
             client,
+            anonymous,
+            admin_token,
             running: Some(running),
             database_url,
             pg_admin,
@@ -161,4 +170,30 @@ pub async fn drop_database(admin: &str, name: &str) {
     )))
     .await
     .unwrap();
+}
+
+/// A person with one role (scope: a market or merchant id, else 0) and a write API token.
+pub async fn token_for(db: &halong::db::Db, phone: &str, role: &str, scope: i64) -> String {
+    use halong::auth::store;
+    let p = store::ensure_person(db, "Người thử", phone, false)
+        .await
+        .unwrap();
+    store::grant(db, p.id, role, scope, None).await.unwrap();
+    store::create_token(db, p.id, "test", "write")
+        .await
+        .unwrap()
+        .1
+}
+
+pub fn client_with_token(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().unwrap(),
+    );
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .unwrap()
 }
