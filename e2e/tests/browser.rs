@@ -29,10 +29,18 @@ return out.slice(0, 10);
 ///    `lang`, and a screenshot of each for people to look at.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_fit_a_phone_screen() {
-    let s = Session::start().await;
+    let s = Session::start_anonymous().await;
     bounded("pages_fit_a_phone_screen", async {
+        let mut problems = Vec::new();
+        // The sign-in page before signing in; then the pages as the province administrator.
+        s.goto("/signin").await;
         let inner: u32 = s.eval("return window.innerWidth;", vec![]).await;
-        assert_eq!(inner, PHONE_WIDTH, "the browser emulates a 360 px wide phone");
+        assert_eq!(
+            inner, PHONE_WIDTH,
+            "the browser emulates a 360 px wide phone"
+        );
+        check_page(&s, "signin", "/signin", &mut problems).await;
+        s.sign_in_as_admin().await;
         let market = s.demo_market_path().await;
         let pages = [
             ("home", "/".to_string()),
@@ -41,24 +49,8 @@ async fn pages_fit_a_phone_screen() {
             ("merchants", "/merchants".to_string()),
             ("market-new", "/markets/new".to_string()),
         ];
-        let mut problems = Vec::new();
         for (name, path) in &pages {
-            s.goto(path).await;
-            let lang: String = s
-                .eval("return document.documentElement.lang;", vec![])
-                .await;
-            assert_eq!(lang, "vi", "<html lang> of {path}");
-            let width: u32 = s
-                .eval("return document.documentElement.scrollWidth;", vec![])
-                .await;
-            let shot = s.screenshot(&format!("phone-{name}")).await;
-            if width > PHONE_WIDTH {
-                let culprits: Vec<String> = s.eval(OVERFLOWING, vec![]).await;
-                problems.push(format!(
-                    "{path}: page is {width} px wide (screenshot {}); sticking out: {culprits:?}",
-                    shot.display()
-                ));
-            }
+            check_page(&s, name, path, &mut problems).await;
         }
         assert!(
             problems.is_empty(),
@@ -68,6 +60,32 @@ async fn pages_fit_a_phone_screen() {
     })
     .await;
     s.finish().await;
+}
+
+/// Opens `path`, checks `lang` and saves a screenshot; a page wider than the phone is noted
+/// in `problems` with what sticks out.
+async fn check_page(s: &Session, name: &str, path: &str, problems: &mut Vec<String>) {
+    s.goto(path).await;
+    assert_eq!(
+        s.path().await,
+        path,
+        "{path} opens (no redirect, e.g. to sign in)"
+    );
+    let lang: String = s
+        .eval("return document.documentElement.lang;", vec![])
+        .await;
+    assert_eq!(lang, "vi", "<html lang> of {path}");
+    let width: u32 = s
+        .eval("return document.documentElement.scrollWidth;", vec![])
+        .await;
+    let shot = s.screenshot(&format!("phone-{name}")).await;
+    if width > PHONE_WIDTH {
+        let culprits: Vec<String> = s.eval(OVERFLOWING, vec![]).await;
+        problems.push(format!(
+            "{path}: page is {width} px wide (screenshot {}); sticking out: {culprits:?}",
+            shot.display()
+        ));
+    }
 }
 
 /// 2. The market filter: search without diacritics and a class, results and kept values.
@@ -101,7 +119,7 @@ async fn market_filter_finds_and_keeps_values() {
             )
             .await;
         assert!(
-            names.iter().any(|n| n == "Chợ Bãi Cháy"),
+            names.iter().any(|n| n.starts_with("Chợ Bãi Cháy")),
             "Chợ Bãi Cháy is among the results: {names:?}"
         );
         let classes: Vec<String> = s
@@ -166,21 +184,32 @@ async fn market_form_shows_inline_errors_then_saves() {
             vec![],
         )
         .await;
-        assert_eq!(s.path().await, "/markets/new", "the form posts back to itself");
+        assert_eq!(
+            s.path().await,
+            "/markets/new",
+            "the form posts back to itself"
+        );
 
         let name_errors: Vec<String> = s.eval(FIELD_ERRORS, vec![json!("name")]).await;
         assert_eq!(name_errors, ["Bắt buộc nhập"], "error beside the name");
         let points_errors: Vec<String> = s.eval(FIELD_ERRORS, vec![json!("business_points")]).await;
         assert_eq!(points_errors, ["Phải là số"], "error beside the number");
         let summary = s.find("p.error").await.text().await.unwrap();
-        assert!(summary.contains("lỗi"), "a summary of the errors: {summary}");
+        assert!(
+            summary.contains("lỗi"),
+            "a summary of the errors: {summary}"
+        );
         let invalid: Vec<String> = s
             .eval(
                 "return [...document.querySelectorAll('[aria-invalid=true]')].map(e => e.name);",
                 vec![],
             )
             .await;
-        assert_eq!(invalid, ["name", "business_points"], "fields marked invalid");
+        assert_eq!(
+            invalid,
+            ["name", "business_points"],
+            "fields marked invalid"
+        );
         let kept: (String, String) = s
             .eval(
                 "const f = document.querySelector('form.card');\
@@ -214,7 +243,10 @@ async fn market_form_shows_inline_errors_then_saves() {
         })
         .await;
         let h1 = s.find("h1").await.text().await.unwrap();
-        assert_eq!(h1, "Chợ Thử Nghiệm E2E", "the new market's page shows its name");
+        assert_eq!(
+            h1, "Chợ Thử Nghiệm E2E",
+            "the new market's page shows its name"
+        );
         let facts = s.find("dl.facts").await.text().await.unwrap();
         assert!(
             facts.contains("E2E-01") && facts.contains("120"),

@@ -6,8 +6,6 @@
 //! failed assertion, a panic or a time-out by the [`Driver`] guard's `Drop`, which kills
 //! ChromeDriver's process group and any process still using this test's own profile directory.
 
-#![allow(dead_code)] // each test binary uses a different part of this module
-
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -58,8 +56,8 @@ impl Driver {
     }
 
     fn log_tail(&self) -> String {
-        let log = std::fs::read_to_string(self.dir.path().join("chromedriver.log"))
-            .unwrap_or_default();
+        let log =
+            std::fs::read_to_string(self.dir.path().join("chromedriver.log")).unwrap_or_default();
         let lines: Vec<&str> = log.lines().collect();
         lines[lines.len().saturating_sub(30)..].join("\n")
     }
@@ -180,18 +178,66 @@ pub struct Session {
     pub browser: Client,
     pub base: String,
     app: Option<halong::server::Running>,
-    // Dropped after `driver` would not matter: fields drop in order, the app first.
+    // Fields drop in order: the app and its data before the driver guard kills the browser.
     _data: tempfile::TempDir,
     driver: Driver,
 }
 
 impl Session {
     /// Starts the app (fresh database, demo province) and a headless Chromium with a phone-sized
-    /// window. Panics, naming the Debian packages, when Chromium or ChromeDriver is missing.
+    /// window, and signs in as the demo province administrator through the sign-in page.
+    /// Panics, naming the Debian packages, when Chromium or ChromeDriver is missing.
     pub async fn start() -> Session {
+        let s = Self::start_anonymous().await;
+        bounded("signing in", s.sign_in_as_admin()).await;
+        s
+    }
+
+    /// Like [`Session::start`], but nobody is signed in.
+    pub async fn start_anonymous() -> Session {
         match tokio::time::timeout(START_LIMIT, Self::start_unbounded()).await {
             Ok(s) => s,
             Err(_) => panic!("starting the app and the browser took longer than {START_LIMIT:?}"),
+        }
+    }
+
+    /// Signs in as the demo administrator, as a person would: the password form of `/signin`.
+    pub async fn sign_in_as_admin(&self) {
+        let (phone, role) = halong::demo::DEMO_USERS[0];
+        assert!(
+            role.contains("admin"),
+            "the first demo user is the admin: {role}"
+        );
+        self.goto("/signin").await;
+        let form = self.find("form[action=\"/signin/password\"]").await;
+        let field = |name: &'static str| {
+            let form = form.clone();
+            async move {
+                form.find(Locator::Css(&format!("input[name={name}]")))
+                    .await
+                    .unwrap_or_else(|e| panic!("no {name} field in the password sign-in form: {e}"))
+            }
+        };
+        field("phone").await.send_keys(phone).await.unwrap();
+        field("password")
+            .await
+            .send_keys(halong::demo::DEMO_PASSWORD)
+            .await
+            .unwrap();
+        form.find(Locator::Css("button[type=submit]"))
+            .await
+            .expect("the sign-in button")
+            .click()
+            .await
+            .unwrap();
+        self.wait_for_path("the home page after signing in", |p| {
+            p != "/signin/password"
+        })
+        .await;
+        let path = self.path().await;
+        if path != "/" {
+            let body: String = self.eval("return document.body.innerText;", vec![]).await;
+            panic!("signing in as {phone} led to {path}:\n{body}");
         }
     }
 
@@ -210,6 +256,7 @@ impl Session {
             data_dir: data.path().into(),
             database_url: format!("sqlite://{}/h.db", data.path().display()),
             demo: true,
+            ..halong::config::Config::default()
         };
         let app = halong::server::start(&config)
             .await
@@ -309,16 +356,22 @@ impl Session {
     }
 
     pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
-        self.browser
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("no element {css} on {}: {e}", self.path().await))
+        match self.browser.find(Locator::Css(css)).await {
+            Ok(el) => el,
+            Err(e) => panic!("no element {css} on {}: {e}", self.path().await),
+        }
     }
 
-    /// Saves a PNG of the whole page (up to 4000 CSS px tall) as `<name>.png` in
-    /// [`screenshot_dir`], and returns its path. Falls back to the visible part of the page
-    /// if the full-page capture is refused.
+    /// Saves two PNGs in [`screenshot_dir`]: `<name>.png`, the first screen as the phone shows
+    /// it (360×740), and `<name>-full.png`, the whole page (cut at 4000 CSS px). Returns the
+    /// first one's path.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let dir = screenshot_dir();
+        let screen = self.browser.screenshot().await.expect("screenshot");
+        assert!(screen.starts_with(b"\x89PNG"), "a PNG screenshot of {name}");
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, screen).expect("write the screenshot");
+
         let height: f64 = self
             .eval(
                 "return Math.min(4000, document.documentElement.scrollHeight);",
@@ -333,30 +386,32 @@ impl Session {
                 "clip": { "x": 0, "y": 0, "width": PHONE_WIDTH, "height": height, "scale": 1 },
             }),
         };
-        let png = match self.browser.issue_cmd(cdp).await {
-            Ok(v) => v["data"]
+        let full = self.browser.issue_cmd(cdp).await.map(|v| {
+            v["data"]
                 .as_str()
-                .and_then(|d| base64::engine::general_purpose::STANDARD.decode(d).ok()),
-            Err(_) => None,
-        };
-        let png = match png {
-            Some(p) => p,
-            None => self.browser.screenshot().await.expect("screenshot"),
-        };
-        assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot of {name}");
-        let path = screenshot_dir().join(format!("{name}.png"));
-        std::fs::write(&path, png).expect("write the screenshot");
+                .and_then(|d| base64::engine::general_purpose::STANDARD.decode(d).ok())
+        });
+        match full {
+            Ok(Some(png)) if png.starts_with(b"\x89PNG") => {
+                std::fs::write(dir.join(format!("{name}-full.png")), png)
+                    .expect("write the full-page screenshot");
+            }
+            // Only a convenience for people: a driver without DevTools access still passes.
+            other => eprintln!("no full-page screenshot of {name}: {other:?}"),
+        }
         path
     }
 
-    /// The path of the demo market "Chợ Bãi Cháy", found as a person would: by searching.
+    /// The path of a demo market of Bãi Cháy, found as a person would: by searching.
     pub async fn demo_market_path(&self) -> String {
         self.goto("/markets?q=bai+chay").await;
         let link = self
             .browser
-            .find(Locator::LinkText("Chợ Bãi Cháy"))
+            .find(Locator::XPath(
+                "//table//a[starts-with(normalize-space(.), 'Chợ Bãi Cháy')]",
+            ))
             .await
-            .expect("the demo market Chợ Bãi Cháy is listed");
+            .expect("a demo market named Chợ Bãi Cháy… is listed");
         let href = link.attr("href").await.unwrap().expect("a link");
         href.strip_prefix(&self.base).unwrap_or(&href).to_string()
     }
