@@ -145,3 +145,18 @@ impl IntoResponse for ApiError {
         (self.status, axum::Json(self.body)).into_response()
     }
 }
+
+/// Parses a JSON body after the handler has checked who may call it: axum's `Json` extractor
+/// would answer 422 to a bad body before any permission check, telling a stranger more than
+/// "not allowed".
+pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad_json",
+            "Dữ liệu JSON không hợp lệ",
+            "Invalid JSON body",
+        )
+        .with_details(serde_json::json!({ "error": e.to_string() }))
+    })
+}

@@ -813,9 +813,8 @@ fn market_form(
         .communes()
         .map(|p| (p.code.clone(), p.full_name()))
         .collect();
-    let place_opts: Vec<(&str, &str)> = places
-        .iter()
-        .map(|(a, b)| (a.as_str(), b.as_str()))
+    let place_opts: Vec<(&str, &str)> = std::iter::once(("", "— chọn xã/phường/đặc khu —"))
+        .chain(places.iter().map(|(a, b)| (a.as_str(), b.as_str())))
         .collect();
     form_page(
         caller,
@@ -1212,9 +1211,8 @@ fn merchant_form(
         .communes()
         .map(|p| (p.code.clone(), p.full_name()))
         .collect();
-    let place_opts: Vec<(&str, &str)> = places
-        .iter()
-        .map(|(a, b)| (a.as_str(), b.as_str()))
+    let place_opts: Vec<(&str, &str)> = std::iter::once(("", "— chọn xã/phường/đặc khu —"))
+        .chain(places.iter().map(|(a, b)| (a.as_str(), b.as_str())))
         .collect();
     let checks = [
         ("cash", &f.cash),

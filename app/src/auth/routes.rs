@@ -515,12 +515,13 @@ pub async fn check_document(
     State(st): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    Json(d): Json<DocumentCheck>,
+    body: axum::body::Bytes,
 ) -> ApiResult<Response> {
     let p = caller.person()?;
     if !p.is_admin() && p.person_id != id {
         return Err(ApiError::not_found("person"));
     }
+    let d: DocumentCheck = crate::error::parse_json(&body)?;
     let person = store::person(&st.db, id)
         .await?
         .ok_or_else(|| ApiError::not_found("person"))?;

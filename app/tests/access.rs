@@ -1,0 +1,363 @@
+//! Every route of the app (API and pages), tried as each role and as an anonymous visitor:
+//! only the allowed ones get through (others get 401, 403 or 404). The test walks the app's own
+//! route table, so a route added without a rule here (or there) fails it.
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::{TestApp, client_with_token, token_for};
+use serde_json::json;
+
+const ANON: &str = "anonymous";
+const CITIZEN: &str = "citizen";
+const ADMIN: &str = "admin";
+const TAX: &str = "tax_officer";
+const MGR_A: &str = "manager_a";
+const OWN_A: &str = "owner_a";
+const CASH_A: &str = "cashier_a";
+const MGR_B: &str = "manager_b";
+const OWN_B: &str = "owner_b";
+
+/// Admin last: some of its allowed calls change data (a deleted account, a revoked grant).
+const ROLES: [&str; 9] = [
+    ANON, CITIZEN, TAX, MGR_A, OWN_A, CASH_A, MGR_B, OWN_B, ADMIN,
+];
+const ALL: &[&str] = &ROLES;
+const SIGNED: &[&str] = &[CITIZEN, TAX, MGR_A, OWN_A, CASH_A, MGR_B, OWN_B, ADMIN];
+const STAFF: &[&str] = &[TAX, MGR_A, OWN_A, CASH_A, MGR_B, OWN_B, ADMIN];
+/// Who may see market A, its stall and its merchant.
+const SEE_A: &[&str] = &[ADMIN, TAX, MGR_A, OWN_A, CASH_A];
+const MANAGE_A: &[&str] = &[ADMIN, MGR_A];
+const EDIT_MERCHANT_A: &[&str] = &[ADMIN, MGR_A, OWN_A];
+const ACCOUNTS_A: &[&str] = &[ADMIN, OWN_A];
+const CREATE_MERCHANT: &[&str] = &[ADMIN, MGR_A, MGR_B];
+const SELF_A: &[&str] = &[ADMIN, OWN_A];
+const ADMIN_ONLY: &[&str] = &[ADMIN];
+
+/// Who may call each route (on the objects of market A).
+fn expected(method: &str, path: &str) -> Option<&'static [&'static str]> {
+    Some(match (method, path) {
+        ("GET", "/healthz" | "/api/v1/openapi.json" | "/api/v1/places" | "/api/v1/banks") => ALL,
+        ("GET", "/metrics") => ADMIN_ONLY,
+        ("GET", "/api/v1/markets" | "/api/v1/stalls" | "/api/v1/merchants") => STAFF,
+        ("POST", "/api/v1/markets" | "/api/v1/imports") => ADMIN_ONLY,
+        ("GET", "/api/v1/markets/{id}" | "/api/v1/stalls/{id}" | "/api/v1/merchants/{id}") => SEE_A,
+        ("GET", "/api/v1/merchants/{id}/bank-accounts") => SEE_A,
+        ("GET", "/api/v1/stalls/{id}/qr.svg" | "/api/v1/stalls/{id}/qr.png") => SEE_A,
+        ("GET", "/api/v1/stalls/{id}/sign") => SEE_A,
+        ("PUT", "/api/v1/markets/{id}" | "/api/v1/stalls/{id}") => MANAGE_A,
+        ("POST", "/api/v1/stalls") => MANAGE_A,
+        ("POST", "/api/v1/merchants") => CREATE_MERCHANT,
+        ("PUT", "/api/v1/merchants/{id}") => EDIT_MERCHANT_A,
+        ("POST", "/api/v1/merchants/{id}/bank-accounts") => ACCOUNTS_A,
+        ("DELETE", "/api/v1/merchants/{id}/bank-accounts/{account_id}") => ACCOUNTS_A,
+        ("POST", "/api/v1/qr/decode" | "/api/v1/qr/encode") => SIGNED,
+        ("POST", "/api/v1/auth/otp/request" | "/api/v1/auth/otp/verify") => ALL,
+        ("POST", "/api/v1/auth/password") => ALL,
+        ("POST", "/api/v1/auth/signout") => SIGNED,
+        ("GET", "/api/v1/me" | "/api/v1/tokens") => SIGNED,
+        ("POST", "/api/v1/tokens") | ("DELETE", "/api/v1/tokens/{id}") => SIGNED,
+        ("GET" | "POST", "/api/v1/people") => ADMIN_ONLY,
+        ("GET", "/api/v1/people/{id}") | ("POST", "/api/v1/people/{id}/ekyc") => SELF_A,
+        ("POST", "/api/v1/people/{id}/grants") => ADMIN_ONLY,
+        ("DELETE", "/api/v1/people/{id}/grants/{grant_id}") => ADMIN_ONLY,
+        ("GET", "/api/v1/audit" | "/audit") => ADMIN_ONLY,
+        ("GET", "/" | "/assets/app.css" | "/signin") => ALL,
+        ("POST", "/signin/otp" | "/signin/verify" | "/signin/password") => ALL,
+        ("POST", "/signout") => SIGNED,
+        ("GET", "/markets" | "/merchants") => STAFF,
+        ("GET" | "POST", "/markets/new") => ADMIN_ONLY,
+        ("GET", "/markets/{id}" | "/markets/{id}/signs" | "/merchants/{id}") => SEE_A,
+        ("GET" | "POST", "/markets/{id}/edit" | "/markets/{id}/stalls/new") => MANAGE_A,
+        ("GET" | "POST", "/stalls/{id}/edit") => MANAGE_A,
+        ("GET" | "POST", "/merchants/new") => CREATE_MERCHANT,
+        ("GET" | "POST", "/merchants/{id}/edit") => EDIT_MERCHANT_A,
+        ("POST", "/merchants/{id}/accounts") => ACCOUNTS_A,
+        ("GET", "/sim/sms" | "/sim/sms/messages.json") => ALL,
+        ("POST", "/sim/sms/MainService.svc/json/SendMultipleMessage_V4_post_json/") => ALL,
+        _ => return None,
+    })
+}
+
+struct World {
+    market_a: i64,
+    stall_a: i64,
+    merchant_a: i64,
+    owner_a_person: i64,
+    tokens: HashMap<&'static str, String>,
+}
+
+async fn world(app: &TestApp) -> World {
+    let db = app.running.as_ref().unwrap().state.db.clone();
+    let mk = |code: &str| json!({"code": code, "name": format!("Chợ {code}"), "place_code": "06685", "business_points": 100});
+    let (_, a) = app.post_json("/api/v1/markets", &mk("A")).await;
+    let (_, b) = app.post_json("/api/v1/markets", &mk("B")).await;
+    let merchant = |tax: &str| json!({"tax_code": tax, "name": format!("Hộ {tax}"), "owner_name": "Chủ", "place_code": "06685", "payment_methods": ["cash", "vietqr"]});
+    let (_, ma) = app
+        .post_json("/api/v1/merchants", &merchant("0100233488"))
+        .await;
+    let (_, mb) = app
+        .post_json("/api/v1/merchants", &merchant("5700100256"))
+        .await;
+    let (market_a, merchant_a) = (a["id"].as_i64().unwrap(), ma["id"].as_i64().unwrap());
+    let (market_b, merchant_b) = (b["id"].as_i64().unwrap(), mb["id"].as_i64().unwrap());
+    let (_, sa) = app
+        .post_json(
+            "/api/v1/stalls",
+            &json!({"market_id": market_a, "code": "A-1", "merchant_id": merchant_a}),
+        )
+        .await;
+    app.post_json(
+        "/api/v1/stalls",
+        &json!({"market_id": market_b, "code": "B-1", "merchant_id": merchant_b}),
+    )
+    .await;
+    for m in [merchant_a, merchant_b] {
+        app.post_json(&format!("/api/v1/merchants/{m}/bank-accounts"), &json!({"bank_bin": "970436", "account_number": format!("1000{m}"), "holder_name": "CHU"})).await;
+    }
+    let mut tokens = HashMap::new();
+    tokens.insert(ADMIN, app.admin_token.clone());
+    tokens.insert(CITIZEN, token_for(&db, "0911000001", "citizen", 0).await);
+    tokens.insert(TAX, token_for(&db, "0911000002", "tax_officer", 0).await);
+    tokens.insert(
+        MGR_A,
+        token_for(&db, "0911000003", "market_manager", market_a).await,
+    );
+    tokens.insert(
+        OWN_A,
+        token_for(&db, "0911000004", "merchant_owner", merchant_a).await,
+    );
+    tokens.insert(
+        CASH_A,
+        token_for(&db, "0911000005", "merchant_cashier", merchant_a).await,
+    );
+    tokens.insert(
+        MGR_B,
+        token_for(&db, "0911000006", "market_manager", market_b).await,
+    );
+    tokens.insert(
+        OWN_B,
+        token_for(&db, "0911000007", "merchant_owner", merchant_b).await,
+    );
+    let owner_a_person = halong::auth::store::person_by_phone(&db, "0911000004")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    World {
+        market_a,
+        stall_a: sa["id"].as_i64().unwrap(),
+        merchant_a,
+        owner_a_person,
+        tokens,
+    }
+}
+
+/// The concrete path for a route template, on market A's objects; fresh objects where the
+/// call would consume them (a token to revoke, an account to delete, a grant to revoke).
+async fn concrete(app: &TestApp, w: &World, role: &str, path: &str) -> String {
+    let db = app.running.as_ref().unwrap().state.db.clone();
+    let id = if path.starts_with("/api/v1/markets/") || path.starts_with("/markets/") {
+        w.market_a
+    } else if path.starts_with("/api/v1/stalls/") || path.starts_with("/stalls/") {
+        w.stall_a
+    } else if path.starts_with("/api/v1/merchants/") || path.starts_with("/merchants/") {
+        w.merchant_a
+    } else if path.starts_with("/api/v1/people/") {
+        w.owner_a_person
+    } else if path.starts_with("/api/v1/tokens/") {
+        let person = match role {
+            ANON => w.owner_a_person,
+            _ => {
+                let me = client_with_token(&w.tokens[role])
+                    .get(app.url("/api/v1/me"))
+                    .send()
+                    .await
+                    .unwrap();
+                me.json::<serde_json::Value>().await.unwrap()["person"]["id"]
+                    .as_i64()
+                    .unwrap()
+            }
+        };
+        halong::auth::store::create_token(&db, person, "to revoke", "read")
+            .await
+            .unwrap()
+            .0
+            .id
+    } else {
+        0
+    };
+    let mut p = path.replace("{id}", &id.to_string());
+    if p.contains("{account_id}") {
+        let a = halong::register::BankAccountInput {
+            bank_bin: "970415".into(),
+            account_number: format!("9{}", rand_suffix()),
+            holder_name: "X".into(),
+            is_default: false,
+        };
+        let acc = halong::register::store::add_account(&db, w.merchant_a, &a)
+            .await
+            .unwrap();
+        p = p.replace("{account_id}", &acc.id.to_string());
+    }
+    if p.contains("{grant_id}") {
+        let g = halong::auth::store::grant(&db, w.owner_a_person, "citizen", 0, None)
+            .await
+            .unwrap();
+        p = p.replace("{grant_id}", &g.id.to_string());
+    }
+    p
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(1);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+#[tokio::test]
+async fn every_route_as_every_role() {
+    let app = TestApp::spawn_with(true).await;
+    let w = world(&app).await;
+    let mut failures = Vec::new();
+    let mut tried = 0;
+    for (method, template, _) in halong::auth::RULES {
+        let Some(allowed) = expected(method, template) else {
+            failures.push(format!(
+                "{method} {template}: the test has no expectation for this route"
+            ));
+            continue;
+        };
+        for role in ROLES {
+            let client = match role {
+                ANON => app.anonymous.clone(),
+                r => client_with_token(&w.tokens[r]),
+            };
+            let path = concrete(&app, &w, role, template).await;
+            let url = app.url(&path);
+            // Bodies aim at market A where the route reads its target from the body.
+            let body = match *template {
+                "/api/v1/stalls" | "/api/v1/stalls/{id}" => {
+                    json!({"market_id": w.market_a, "code": ""})
+                }
+                _ => json!({}),
+            };
+            let req = match *method {
+                "GET" => client.get(&url),
+                "PUT" => client.put(&url).json(&body),
+                "DELETE" => client.delete(&url),
+                _ if path.starts_with("/api/") || path.starts_with("/sim/") => {
+                    client.post(&url).json(&body)
+                }
+                _ => client.post(&url).form(&[("x", "")]),
+            };
+            let status = req.send().await.unwrap().status().as_u16();
+            tried += 1;
+            let denied = matches!(status, 401 | 403 | 404);
+            let should = allowed.contains(&role);
+            if status >= 500 || denied == should {
+                failures.push(format!(
+                    "{method} {path} as {role}: {status} (allowed: {should})"
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {tried} calls wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn lists_are_scoped_to_what_each_role_may_see() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let get = |role: &'static str, path: &'static str| {
+        let client = client_with_token(&w.tokens[role]);
+        let url = app.url(path);
+        async move {
+            client
+                .get(url)
+                .send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let codes = |v: serde_json::Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["code"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    assert_eq!(codes(get(ADMIN, "/api/v1/markets").await), ["A", "B"]);
+    assert_eq!(codes(get(TAX, "/api/v1/markets").await), ["A", "B"]);
+    assert_eq!(codes(get(MGR_A, "/api/v1/markets").await), ["A"]);
+    assert_eq!(codes(get(OWN_B, "/api/v1/markets").await), ["B"]);
+    assert_eq!(codes(get(CASH_A, "/api/v1/stalls").await), ["A-1"]);
+    assert_eq!(codes(get(MGR_B, "/api/v1/stalls").await), ["B-1"]);
+    let merchants = get(OWN_A, "/api/v1/merchants").await;
+    assert_eq!(merchants["total"], 1);
+    assert_eq!(merchants["items"][0]["id"], w.merchant_a);
+    // A read-only token cannot write even where its person could.
+    let db = app.running.as_ref().unwrap().state.db.clone();
+    let admin = halong::auth::store::person_by_phone(&db, "0900000099")
+        .await
+        .unwrap()
+        .unwrap();
+    let (_, read) = halong::auth::store::create_token(&db, admin.id, "ro", "read")
+        .await
+        .unwrap();
+    let r = client_with_token(&read)
+        .post(app.url("/api/v1/markets"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // Nobody revokes someone else's token; a revoked token stops working at once.
+    let tokens: serde_json::Value = client_with_token(&read)
+        .get(app.url("/api/v1/tokens"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ro = tokens
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "ro")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let other = client_with_token(&w.tokens[MGR_A])
+        .delete(app.url(&format!("/api/v1/tokens/{ro}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 404);
+    let own = app
+        .client
+        .delete(app.url(&format!("/api/v1/tokens/{ro}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), 204);
+    let r = client_with_token(&read)
+        .get(app.url("/api/v1/markets"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    app.stop().await;
+}
