@@ -169,7 +169,7 @@ pub struct Notification {
     pub direction: Direction,
     /// The memo as the bank shows it.
     pub description: String,
-    /// Halong payment reference found in the memo (see [`reference`]).
+    /// Halong payment reference found in the memo (see [`mod@reference`]).
     pub reference: Option<String>,
     /// The bank's own transaction reference (payOS `reference`, Casso `reference`, SePay
     /// `referenceCode`, VietQR `referencenumber`).

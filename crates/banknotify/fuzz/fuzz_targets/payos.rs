@@ -7,7 +7,9 @@ use libfuzzer_sys::fuzz_target;
 const KEY: &str = "fuzz-key";
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&mode, body)) = data.split_first() else { return };
+    let Some((&mode, body)) = data.split_first() else {
+        return;
+    };
     let mut body = body.to_vec();
     if mode % 2 == 0 {
         if let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(&body) {

@@ -8,12 +8,20 @@ const KEY: &str = "fuzz-key";
 const NOW: i64 = 1_800_000_000;
 
 fuzz_target!(|data: &[u8]| {
-    let [mode, sign, rest @ ..] = data else { return };
+    let [mode, sign, rest @ ..] = data else {
+        return;
+    };
     let (auth, body) = if mode % 2 == 0 {
-        (format!("Bearer {}", vietqr::issue_token(KEY, NOW, 59).access_token), rest)
+        (
+            format!("Bearer {}", vietqr::issue_token(KEY, NOW, 59).access_token),
+            rest,
+        )
     } else {
         let split = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
-        (String::from_utf8_lossy(&rest[..split]).into_owned(), rest.get(split + 1..).unwrap_or(&[]))
+        (
+            String::from_utf8_lossy(&rest[..split]).into_owned(),
+            rest.get(split + 1..).unwrap_or(&[]),
+        )
     };
     let opts = Options {
         vietqr_sign_secret: (sign % 2 == 1).then(|| "sign-key".to_owned()),

@@ -1,9 +1,9 @@
 //! SePay webhooks.
 //!
-//! Two of SePay's documented schemes are supported (see [`SepayScheme`](crate::SepayScheme)):
-//! - `Authorization: Apikey <key>` [doc] — a static key: authenticates the sender, does not
+//! Two of SePay's documented schemes are supported (see [`crate::SepayScheme`]):
+//! - `Authorization: Apikey <key>` \[doc\] — a static key: authenticates the sender, does not
 //!   protect the body;
-//! - HMAC-SHA256 [doc: "recommended"], in the form third-party code uses [3p, **unverified**
+//! - HMAC-SHA256 \[doc: "recommended"\], in the form third-party code uses \[3p, **unverified**
 //!   against SePay's page]: `X-SePay-Signature: sha256=<hex HMAC-SHA256(secret,
 //!   "{timestamp}.{raw body}")>` and `X-SePay-Timestamp: <unix seconds>`, timestamp within
 //!   [`Options::window_secs`](crate::Options) (SePay documents a 5-minute limit).

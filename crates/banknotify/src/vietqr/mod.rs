@@ -1,6 +1,6 @@
 //! VietQR.vn partner callback ("API VietQR Callback", `POST …/bank/api/transaction-sync`).
 //!
-//! Authentication is two-step [doc]: VietQR first calls the partner's
+//! Authentication is two-step \[doc\]: VietQR first calls the partner's
 //! `POST …/vqr/api/token_generate` with HTTP Basic credentials the partner created for it
 //! ([`check_token_request`]) and receives `{"access_token","token_type":"Bearer","expires_in":59}`
 //! ([`issue_token`]); it then calls `transaction-sync` with `Authorization: Bearer <token>`.
