@@ -508,3 +508,75 @@ fn dispatcher_and_names() {
     assert!(banknotify::verify(Provider::Payos, &[], &body, PAYOS_KEY, 0).is_ok());
     assert_eq!(Provider::Sepay.ack_body("1"), r#"{"success":true}"#);
 }
+
+#[test]
+fn unknown_fields_ignored_bad_values_refused() {
+    let key = h(&[("AUTHORIZATION", "APIKEY sepay_secret")]);
+    let v = |patch: &dyn Fn(&mut Value)| {
+        let mut b: Value = serde_json::from_str(SEPAY_BODY).unwrap();
+        patch(&mut b);
+        sepay::verify(&key, &serde_json::to_vec(&b).unwrap(), "sepay_secret", 0)
+    };
+    assert!(v(&|b| b["newField"] = json!({"nested": [1, 2]})).is_ok());
+    assert_eq!(
+        v(&|b| b["transferType"] = json!("OUT")).unwrap().direction,
+        Direction::Out
+    );
+    let amount0 = v(&|b| b["transferAmount"] = json!(0));
+    assert!(matches!(
+        amount0,
+        Err(NotifyError::InvalidField {
+            field: "transferAmount",
+            ..
+        })
+    ));
+    let frac = v(&|b| b["transferAmount"] = json!(1.5));
+    assert!(matches!(
+        frac,
+        Err(NotifyError::InvalidField {
+            field: "transferAmount",
+            ..
+        })
+    ));
+    let dir = v(&|b| b["transferType"] = json!("sideways"));
+    assert!(matches!(
+        dir,
+        Err(NotifyError::InvalidField {
+            field: "transferType",
+            ..
+        })
+    ));
+    let date = v(&|b| b["transactionDate"] = json!("2023-13-25 14:02:37"));
+    assert!(matches!(
+        date,
+        Err(NotifyError::InvalidField {
+            field: "transactionDate",
+            ..
+        })
+    ));
+    assert_eq!(
+        v(&|b| b["id"] = Value::Null),
+        Err(NotifyError::MissingField("id"))
+    );
+    let wrong_type = v(&|b| b["content"] = json!({"a": 1}));
+    assert!(matches!(wrong_type, Err(NotifyError::MalformedJson(_))));
+    // Not an object at all.
+    assert!(matches!(
+        sepay::verify(&key, b"[1,2]", "sepay_secret", 0),
+        Err(NotifyError::MalformedJson(_))
+    ));
+    // payOS: authentic zero amount and foreign currency are refused.
+    for (k, val, field) in [
+        ("amount", json!(0), "data.amount"),
+        ("currency", json!("USD"), "data.currency"),
+    ] {
+        let mut d = payos_vector_data();
+        d[k] = val;
+        let sig = payos::signature(d.as_object().unwrap(), PAYOS_KEY);
+        let r = payos::verify(&[], &payos_body(d, &sig), PAYOS_KEY, 0);
+        assert!(
+            matches!(r, Err(NotifyError::InvalidField { field: f, .. }) if f == field),
+            "{r:?}"
+        );
+    }
+}
