@@ -36,6 +36,10 @@ pub struct ServeArgs {
     /// Mark session cookies `Secure` (set when served over HTTPS behind a proxy).
     #[arg(long, env = "HALONG_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// Country-signing CA certificates (DER or PEM files, comma-separated) for passive
+    /// authentication of chip ID cards; without them eKYC level 2 records "not configured".
+    #[arg(long, env = "HALONG_CSCA_CERTS", value_delimiter = ',')]
+    pub csca_certs: Vec<PathBuf>,
 }
 
 /// The SMS gateway (eSMS-style JSON API). Without a URL, `--demo` runs the simulator inside the
@@ -74,6 +78,7 @@ pub struct Config {
     pub demo: bool,
     pub sms: SmsArgs,
     pub secure_cookies: bool,
+    pub csca_certs: Vec<PathBuf>,
 }
 
 fn read_file(path: Option<&Path>) -> anyhow::Result<FileConfig> {
@@ -118,6 +123,7 @@ impl Config {
             demo: args.demo || file.demo.unwrap_or(false),
             sms: args.sms.clone(),
             secure_cookies: args.secure_cookies,
+            csca_certs: args.csca_certs.clone(),
         })
     }
 
@@ -147,6 +153,7 @@ impl Default for Config {
             demo: false,
             sms: SmsArgs::default(),
             secure_cookies: false,
+            csca_certs: Vec::new(),
         }
     }
 }
@@ -176,4 +183,29 @@ mod tests {
             "unknown keys are refused"
         );
     }
+}
+
+/// Reads certificates given as DER or PEM files (a PEM file may hold several).
+pub fn read_certificates(paths: &[PathBuf]) -> anyhow::Result<Vec<Vec<u8>>> {
+    use base64::Engine;
+    let mut out = Vec::new();
+    for path in paths {
+        let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let Ok(text) = std::str::from_utf8(&bytes) else {
+            out.push(bytes);
+            continue;
+        };
+        let mut found = false;
+        for block in text.split("-----BEGIN CERTIFICATE-----").skip(1) {
+            let body = block
+                .split("-----END CERTIFICATE-----")
+                .next()
+                .unwrap_or_default();
+            let b64: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+            out.push(base64::engine::general_purpose::STANDARD.decode(b64)?);
+            found = true;
+        }
+        anyhow::ensure!(found, "{}: no certificate found", path.display());
+    }
+    Ok(out)
 }

@@ -31,6 +31,8 @@ pub struct AppState {
     /// The SMS simulator mounted at `/sim/sms` in demo mode without a real gateway.
     pub sms_sim: Option<SimState>,
     pub secure_cookies: bool,
+    /// Trusted country-signing CA certificates (DER) for chip passive authentication.
+    pub csca_certs: Arc<Vec<Vec<u8>>>,
 }
 
 /// Used when no SMS gateway is configured outside demo mode: sign-in by code is unavailable.
@@ -86,6 +88,7 @@ pub async fn prepare_at(config: &Config, public_addr: SocketAddr) -> anyhow::Res
         sms,
         sms_sim,
         secure_cookies: config.secure_cookies,
+        csca_certs: Arc::new(crate::config::read_certificates(&config.csca_certs)?),
     })
 }
 

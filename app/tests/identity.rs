@@ -375,24 +375,26 @@ async fn sign_in_pages_and_demo_accounts() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn ekyc_level_2_from_a_consistent_identity_document() {
-    let app = TestApp::spawn_with(true).await;
-    let (_, _, _) = post(
-        &app,
-        "/api/v1/auth/otp/request",
-        json!({"phone": "0912345000"}),
-    )
-    .await;
-    let code = last_code(&app, "0912345000");
+fn chip_file(name: &str) -> String {
+    use base64::Engine;
+    let path = format!(
+        "{}/../crates/identity/tests/fixtures/chip/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    base64::engine::general_purpose::STANDARD.encode(std::fs::read(path).unwrap())
+}
+
+/// A citizen signed in by OTP, with their session cookie and CSRF token.
+async fn citizen(app: &TestApp, phone: &str) -> (i64, String, String) {
+    post(app, "/api/v1/auth/otp/request", json!({"phone": phone})).await;
+    let code = last_code(app, phone);
     let (_, person, headers) = post(
-        &app,
+        app,
         "/api/v1/auth/otp/verify",
-        json!({"phone": "0912345000", "code": code}),
+        json!({"phone": phone, "code": code}),
     )
     .await;
     let cookie = session_cookie(&headers);
-    let id = person["id"].as_i64().unwrap();
     let me: Value = app
         .anonymous
         .get(app.url("/api/v1/me"))
@@ -403,8 +405,23 @@ async fn ekyc_level_2_from_a_consistent_identity_document() {
         .json()
         .await
         .unwrap();
-    let csrf = me["csrf_token"].as_str().unwrap().to_string();
-    let check = |name: &str, born: &str| json!({"mrz": MRZ, "name": name, "personal_id": "022095001234", "birth_date": born});
+    (
+        person["id"].as_i64().unwrap(),
+        cookie,
+        me["csrf_token"].as_str().unwrap().to_string(),
+    )
+}
+
+fn document(name: &str, sod: &str) -> Value {
+    json!({"mrz": MRZ, "name": name, "personal_id": "022095001234", "birth_date": "1995-03-15",
+           "dg1": chip_file("dg1.bin"), "sod": chip_file(sod),
+           "data_groups": [{"number": 2, "data": chip_file("dg2.bin")}, {"number": 13, "data": chip_file("dg13.bin")}]})
+}
+
+#[tokio::test]
+async fn ekyc_level_2_from_the_chip_card() {
+    let app = TestApp::spawn_with(true).await;
+    let (id, cookie, csrf) = citizen(&app, "0912345000").await;
     let send = |body: Value| {
         app.anonymous
             .post(app.url(&format!("/api/v1/people/{id}/ekyc")))
@@ -413,45 +430,102 @@ async fn ekyc_level_2_from_a_consistent_identity_document() {
             .json(&body)
             .send()
     };
-    let r: Value = send(check("Nguyễn Văn Bình", "1995-03-15"))
+    // A name that disagrees with the card is refused, level unchanged.
+    let r: Value = send(document("Nguyễn Văn Bình", "sod-rsa.bin"))
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    assert_eq!(
-        r["ekyc_level"], 1,
-        "a name that disagrees with the document: {r}"
-    );
+    assert_eq!(r["ekyc_level"], 1, "{r}");
     assert!(!r["mismatches"].as_array().unwrap().is_empty());
-    let r: Value = send(check("Nguyễn Văn An", "1995-03-15"))
+    // A chip whose DG1 was altered fails the security object's hash.
+    let mut tampered = document("Nguyễn Văn An", "sod-rsa.bin");
+    tampered["data_groups"][0]["data"] = json!(chip_file("dg13.bin"));
+    let r: Value = send(tampered).await.unwrap().json().await.unwrap();
+    assert_eq!(r["ekyc_level"], 1, "{r}");
+    assert!(!r["refusals"].as_array().unwrap().is_empty());
+    // Consistent card, no CSCA configured: level 2, recorded as not configured.
+    let r: Value = send(document("Nguyễn Văn An", "sod-rsa.bin"))
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
     assert_eq!(
-        (
-            r["ekyc_level"].as_i64(),
-            r["mismatches"].as_array().map(Vec::len)
-        ),
-        (Some(2), Some(0))
+        (r["ekyc_level"].as_i64(), r["passive_auth"].as_str()),
+        (Some(2), Some("not_configured")),
+        "{r}"
     );
     let detail = app.get_json(&format!("/api/v1/people/{id}")).await;
     let last = &detail["ekyc_events"][1];
     assert_eq!(
-        (
-            last["from_level"].as_i64(),
-            last["to_level"].as_i64(),
-            last["method"].as_str()
-        ),
-        (Some(1), Some(2), Some("document_mrz"))
+        (last["from_level"].as_i64(), last["to_level"].as_i64()),
+        (Some(1), Some(2))
     );
-    assert_eq!(last["actor_id"], id);
+    assert_eq!(
+        (last["method"].as_str(), last["actor_id"].as_i64()),
+        (Some("chip_mrz_dg1_no_csca"), Some(id))
+    );
     assert!(
         !last["details"].as_str().unwrap().contains("022095001234"),
         "the ID is masked in the record"
     );
+    assert_eq!(detail["person"]["personal_id"], "022095001234");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn ekyc_passive_authentication_against_configured_csca() {
+    let dir = tempfile::tempdir().unwrap();
+    let (database_url, pg) = common::fresh_database(dir.path()).await;
+    let fixtures = format!(
+        "{}/../crates/identity/tests/fixtures/chip",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let config = halong::config::Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database_url,
+        data_dir: dir.path().into(),
+        demo: true,
+        csca_certs: vec![format!("{fixtures}/csca-rsa.der").into()],
+        ..Default::default()
+    };
+    let running = halong::server::start(&config).await.unwrap();
+    let app = TestApp::attach(running, dir, pg).await;
+    let (id, cookie, csrf) = citizen(&app, "0912345001").await;
+    let send = |body: Value| {
+        app.anonymous
+            .post(app.url(&format!("/api/v1/people/{id}/ekyc")))
+            .header("cookie", &cookie)
+            .header("x-csrf-token", &csrf)
+            .json(&body)
+            .send()
+    };
+    // Signed by a document signer of another CSCA: refused.
+    let r: Value = send(document("Nguyễn Văn An", "sod-rogue.bin"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (r["ekyc_level"].as_i64(), r["passive_auth"].as_str()),
+        (Some(1), Some("failed")),
+        "{r}"
+    );
+    let r: Value = send(document("Nguyễn Văn An", "sod-rsa.bin"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (r["ekyc_level"].as_i64(), r["passive_auth"].as_str()),
+        (Some(2), Some("passed")),
+        "{r}"
+    );
+    assert_eq!(r["method"], "chip_mrz_dg1_pa");
     app.stop().await;
 }
 

@@ -497,17 +497,54 @@ pub struct DocumentCheck {
     pub personal_id: String,
     /// Birth date as entered, `YYYY-MM-DD`.
     pub birth_date: String,
+    /// EF.DG1 read from the card's chip over NFC, base64.
+    pub dg1: String,
+    /// EF.SOD (document security object) read from the chip, base64.
+    pub sod: String,
+    /// Other data groups read (e.g. DG2, DG13), whose hashes are checked too.
+    #[serde(default)]
+    pub data_groups: Vec<DataGroup>,
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct DataGroup {
+    pub number: u8,
+    /// Base64.
+    pub data: String,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct DocumentResult {
     pub ekyc_level: i16,
-    /// Every mismatch found (empty when the document is consistent).
+    /// `chip_mrz_dg1_pa` (passive authentication against a configured CSCA) or
+    /// `chip_mrz_dg1_no_csca`.
+    pub method: String,
+    /// `passed`, `failed` or `not_configured`.
+    pub passive_auth: String,
+    /// Stable codes of every reason the document was not accepted (empty when accepted).
+    pub refusals: Vec<String>,
+    /// Every difference between the document and the entered data.
     pub mismatches: Vec<String>,
 }
 
-/// eKYC level 2: the identity document's MRZ is parsed (every check digit) and must agree with
-/// the entered name, ID number and birth date. The person themself or an administrator.
+fn b64(field: &str, s: &str) -> ApiResult<Vec<u8>> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(s.trim())
+        .map_err(|_| {
+            ApiError::validation(vec![FieldError::new(
+                field,
+                "bad_base64",
+                "Không phải base64",
+                "Not base64",
+            )])
+        })
+}
+
+/// eKYC level 2 from the chip ID card: the scanned MRZ (every check digit) agrees with the
+/// entered name, ID number and birth date; the chip's DG1 holds the same MRZ; the chip's
+/// security object vouches for the data groups, and — when country-signing certificates are
+/// configured — chains to one of them (passive authentication). The person or an administrator.
 #[utoipa::path(post, path = "/api/v1/people/{id}/ekyc", tag = "identity", request_body = DocumentCheck,
     responses((status = 200, body = DocumentResult), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
@@ -525,14 +562,6 @@ pub async fn check_document(
     let person = store::person(&st.db, id)
         .await?
         .ok_or_else(|| ApiError::not_found("person"))?;
-    let mrz = identity::mrz::Mrz::parse(&d.mrz).map_err(|e| {
-        ApiError::validation(vec![FieldError::new(
-            "mrz",
-            "bad_mrz",
-            format!("MRZ không hợp lệ: {e}"),
-            format!("Invalid MRZ: {e}"),
-        )])
-    })?;
     let birth = parse_date(&d.birth_date).ok_or_else(|| {
         ApiError::validation(vec![FieldError::new(
             "birth_date",
@@ -541,22 +570,46 @@ pub async fn check_document(
             "Birth date as YYYY-MM-DD",
         )])
     })?;
-    let mismatches: Vec<String> = identity::ekyc::check_mrz(&mrz, &d.name, &d.personal_id, birth)
-        .iter()
-        .map(|m| format!("{m:?}"))
-        .collect();
-    let level = if mismatches.is_empty() {
+    let (dg1, sod) = (b64("dg1", &d.dg1)?, b64("sod", &d.sod)?);
+    let mut others = Vec::new();
+    for g in &d.data_groups {
+        others.push((g.number, b64("data_groups", &g.data)?));
+    }
+    let others: Vec<(u8, &[u8])> = others.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+    let cscas: Vec<&[u8]> = st.csca_certs.iter().map(Vec::as_slice).collect();
+    let decision = identity::ekyc::chip_level2(&identity::ekyc::ChipEvidence {
+        scanned_mrz: &d.mrz,
+        full_name: &d.name,
+        personal_id: &d.personal_id,
+        birth_date: birth,
+        dg1: &dg1,
+        sod: &sod,
+        other_data_groups: &others,
+        csca_certs_der: &cscas,
+        now_unix: now_micros() / 1_000_000,
+    });
+    let passive_auth = format!("{:?}", decision.passive_auth).to_lowercase();
+    let passive_auth = if passive_auth == "notconfigured" {
+        "not_configured".into()
+    } else {
+        passive_auth
+    };
+    let level = if decision.eligible {
+        // Stored: who decided (actor), when (the event time), how (method and checks); the ID
+        // itself is masked in the record, it is kept in the person's own row.
         let details = serde_json::json!({
-            "method": "mrz",
+            "method": decision.method,
+            "passive_auth": passive_auth,
+            "ds_subject": decision.pa_report.as_ref().and_then(|r| r.ds_subject.clone()),
+            "csca_subject": decision.pa_report.as_ref().and_then(|r| r.csca_subject.clone()),
             "personal_id": identity::phone::mask(&d.personal_id),
-            "document_number": identity::phone::mask(&mrz.document_number),
         });
         store::set_identity(&st.db, id, d.personal_id.trim(), d.birth_date.trim()).await?;
         store::set_ekyc_level(
             &st.db,
             id,
             2.max(person.ekyc_level),
-            "document_mrz",
+            &decision.method,
             Some(p.person_id),
             &details,
         )
@@ -565,11 +618,18 @@ pub async fn check_document(
     } else {
         person.ekyc_level
     };
-    let mut resp = Json(DocumentResult {
+    let result = DocumentResult {
         ekyc_level: level,
-        mismatches,
-    })
-    .into_response();
+        method: decision.method.clone(),
+        passive_auth,
+        refusals: decision.refusals.clone(),
+        mismatches: decision
+            .mismatches
+            .iter()
+            .map(|m| format!("{m:?}"))
+            .collect(),
+    };
+    let mut resp = Json(result).into_response();
     resp.extensions_mut().insert(AuditObject {
         kind: "person",
         id: id.to_string(),

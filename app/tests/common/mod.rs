@@ -90,6 +90,28 @@ impl TestApp {
         }
     }
 
+    /// Wraps a server started with a custom configuration.
+    pub async fn attach(
+        running: Running,
+        dir: tempfile::TempDir,
+        pg_admin: Option<(String, String)>,
+    ) -> TestApp {
+        let admin_token = token_for(&running.state.db, "0900000099", "admin", 0).await;
+        TestApp {
+            addr: running.addr,
+            client: client_with_token(&admin_token),
+            anonymous: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            admin_token,
+            database_url: String::new(),
+            running: Some(running),
+            pg_admin,
+            _dir: dir,
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
