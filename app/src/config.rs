@@ -158,6 +158,31 @@ impl Default for Config {
     }
 }
 
+/// Reads certificates given as DER or PEM files (a PEM file may hold several).
+pub fn read_certificates(paths: &[PathBuf]) -> anyhow::Result<Vec<Vec<u8>>> {
+    use base64::Engine;
+    let mut out = Vec::new();
+    for path in paths {
+        let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let Ok(text) = std::str::from_utf8(&bytes) else {
+            out.push(bytes);
+            continue;
+        };
+        let mut found = false;
+        for block in text.split("-----BEGIN CERTIFICATE-----").skip(1) {
+            let body = block
+                .split("-----END CERTIFICATE-----")
+                .next()
+                .unwrap_or_default();
+            let b64: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+            out.push(base64::engine::general_purpose::STANDARD.decode(b64)?);
+            found = true;
+        }
+        anyhow::ensure!(found, "{}: no certificate found", path.display());
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,29 +208,4 @@ mod tests {
             "unknown keys are refused"
         );
     }
-}
-
-/// Reads certificates given as DER or PEM files (a PEM file may hold several).
-pub fn read_certificates(paths: &[PathBuf]) -> anyhow::Result<Vec<Vec<u8>>> {
-    use base64::Engine;
-    let mut out = Vec::new();
-    for path in paths {
-        let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        let Ok(text) = std::str::from_utf8(&bytes) else {
-            out.push(bytes);
-            continue;
-        };
-        let mut found = false;
-        for block in text.split("-----BEGIN CERTIFICATE-----").skip(1) {
-            let body = block
-                .split("-----END CERTIFICATE-----")
-                .next()
-                .unwrap_or_default();
-            let b64: String = body.chars().filter(|c| !c.is_whitespace()).collect();
-            out.push(base64::engine::general_purpose::STANDARD.decode(b64)?);
-            found = true;
-        }
-        anyhow::ensure!(found, "{}: no certificate found", path.display());
-    }
-    Ok(out)
 }
