@@ -9,6 +9,7 @@ pub mod demo;
 pub mod error;
 pub mod import;
 pub mod metrics;
+pub mod payments;
 pub mod places;
 pub mod qr;
 pub mod register;
