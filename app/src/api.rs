@@ -94,6 +94,11 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(crate::auth::routes::revoke_grant))
         .routes(routes!(crate::auth::routes::check_document))
         .routes(routes!(crate::auth::routes::audit_log))
+        .routes(routes!(
+            crate::auth::orgs::list_organisations,
+            crate::auth::orgs::create_organisation
+        ))
+        .routes(routes!(crate::auth::orgs::add_member))
         .split_for_parts();
     (router, api)
 }

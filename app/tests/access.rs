@@ -63,6 +63,8 @@ fn expected(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("POST", "/api/v1/people/{id}/grants") => ADMIN_ONLY,
         ("DELETE", "/api/v1/people/{id}/grants/{grant_id}") => ADMIN_ONLY,
         ("GET", "/api/v1/audit" | "/audit") => ADMIN_ONLY,
+        ("GET" | "POST", "/api/v1/organisations") => ADMIN_ONLY,
+        ("POST", "/api/v1/organisations/{id}/members") => ADMIN_ONLY,
         ("GET", "/" | "/assets/app.css" | "/signin") => ALL,
         ("POST", "/signin/otp" | "/signin/verify" | "/signin/password") => ALL,
         ("POST", "/signout") => SIGNED,
@@ -164,6 +166,8 @@ async fn concrete(app: &TestApp, w: &World, role: &str, path: &str) -> String {
         w.stall_a
     } else if path.starts_with("/api/v1/merchants/") || path.starts_with("/merchants/") {
         w.merchant_a
+    } else if path.starts_with("/api/v1/organisations/") {
+        1
     } else if path.starts_with("/api/v1/people/") {
         w.owner_a_person
     } else if path.starts_with("/api/v1/tokens/") {

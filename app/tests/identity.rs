@@ -676,3 +676,70 @@ async fn otp_through_a_separate_sms_gateway() {
         common::drop_database(&admin, &name).await;
     }
 }
+
+#[tokio::test]
+async fn organisations_and_members() {
+    let app = TestApp::spawn().await;
+    let (_, m) = app
+        .post_json(
+            "/api/v1/markets",
+            &json!({"code": "A", "name": "Chợ A", "place_code": "06685", "business_points": 10}),
+        )
+        .await;
+    let (s, e) = app
+        .post_json(
+            "/api/v1/organisations",
+            &json!({"kind": "market_board", "name": "Ban quản lý chợ A"}),
+        )
+        .await;
+    assert_eq!(
+        (s, e["details"]["errors"][0]["field"].as_str()),
+        (422, Some("market_id"))
+    );
+    let (s, board) = app
+        .post_json(
+            "/api/v1/organisations",
+            &json!({"kind": "market_board", "name": "Ban quản lý chợ A", "market_id": m["id"]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{board}");
+    let (s, tax) = app.post_json("/api/v1/organisations", &json!({"kind": "tax_office", "name": "Thuế cơ sở 1 tỉnh Quảng Ninh", "tax_code": "0100233488"})).await;
+    assert_eq!(s, 201, "{tax}");
+    let (s, _) = app
+        .post_json(
+            "/api/v1/organisations",
+            &json!({"kind": "utility", "name": "Điện lực", "tax_code": "0100233480"}),
+        )
+        .await;
+    assert_eq!(s, 422, "tax codes are checked");
+    let (s, _) = app
+        .post_json(
+            "/api/v1/organisations",
+            &json!({"kind": "tax_office", "name": "Thuế cơ sở 1 tỉnh Quảng Ninh"}),
+        )
+        .await;
+    assert_eq!(s, 409);
+    let db = app.running.as_ref().unwrap().state.db.clone();
+    let p = halong::auth::store::ensure_person(&db, "Cán bộ", "0913111222", false)
+        .await
+        .unwrap();
+    let r = app
+        .client
+        .post(app.url(&format!("/api/v1/organisations/{}/members", tax["id"])))
+        .json(&json!({"person_id": p.id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let detail = app.get_json(&format!("/api/v1/people/{}", p.id)).await;
+    assert_eq!(detail["organisations"][0]["kind"], "tax_office");
+    assert_eq!(
+        app.get_json("/api/v1/organisations")
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    app.stop().await;
+}

@@ -2,6 +2,7 @@
 //! (one table, [`RULES`], enforced by one middleware, closed by default), and which records a
 //! person may see (scopes from role grants, applied in the queries).
 
+pub mod orgs;
 pub mod otp;
 pub mod routes;
 pub mod store;
@@ -103,6 +104,9 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ("DELETE", "/api/v1/people/{id}/grants/{grant_id}", Admin),
     ("POST", "/api/v1/people/{id}/ekyc", SignedIn),
     ("GET", "/api/v1/audit", Admin),
+    ("GET", "/api/v1/organisations", Admin),
+    ("POST", "/api/v1/organisations", Admin),
+    ("POST", "/api/v1/organisations/{id}/members", Admin),
     // pages
     ("GET", "/", Public),
     ("GET", "/assets/app.css", Public),

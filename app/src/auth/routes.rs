@@ -380,6 +380,7 @@ pub async fn create_person(
 pub struct PersonDetail {
     pub person: Person,
     pub grants: Vec<Grant>,
+    pub organisations: Vec<super::orgs::Organisation>,
     pub ekyc_events: Vec<EkycEvent>,
 }
 
@@ -401,6 +402,7 @@ pub async fn get_person(
     Ok(Json(PersonDetail {
         person,
         grants: store::grants(&st.db, id).await?,
+        organisations: super::orgs::of_person(&st.db, id).await?,
         ekyc_events: store::ekyc_events(&st.db, id).await?,
     }))
 }
