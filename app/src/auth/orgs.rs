@@ -70,10 +70,11 @@ async fn check(st: &AppState, n: &NewOrganisation) -> ApiResult<NewOrganisation>
     if name.is_empty() {
         errors.push(FieldError::required("name"));
     }
-    let tax_code = match n.tax_code.as_deref().filter(|t| !t.trim().is_empty()) {
-        Some(t) => Some(crate::register::validate::tax_code(&mut errors, t)),
-        None => None,
-    };
+    let tax_code = n
+        .tax_code
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| crate::register::validate::tax_code(&mut errors, t));
     let needs_market = n.kind == "market_board";
     let needs_merchant = n.kind == "merchant";
     match (needs_market, n.market_id) {
