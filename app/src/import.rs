@@ -554,6 +554,37 @@ fn duplicate(errors: &mut Vec<RowError>, line: u64, column: &str, first: u64) {
     );
 }
 
+/// Inserts `items` in multi-row chunks. `head` is `INSERT INTO t (columns)`, `tail` is empty or
+/// `RETURNING id, key` (then the `(id, key)` rows are returned); `values` appends one item's
+/// `cols` bind values; `written` hears how many rows each chunk wrote.
+async fn insert_chunked<T>(
+    tx: &mut Tx,
+    head: &str,
+    tail: &str,
+    cols: usize,
+    items: &[T],
+    values: impl Fn(&T, &mut Vec<Arg>),
+    mut written: impl FnMut(usize),
+) -> sqlx::Result<Vec<(i64, String)>> {
+    let mut keys = Vec::new();
+    for chunk in items.chunks(CHUNK_ROWS) {
+        let list = crate::db::placeholders(tx.engine(), chunk.len(), cols);
+        let sql = format!("{head} VALUES {list} {tail}");
+        let mut args = Vec::with_capacity(chunk.len() * cols);
+        for item in chunk {
+            values(item, &mut args);
+        }
+        assert_eq!(args.len(), chunk.len() * cols, "bind values per row");
+        if tail.is_empty() {
+            tx.execute(&sql, &args).await?;
+        } else {
+            keys.extend(tx.fetch_keys(&sql, &args).await?);
+        }
+        written(chunk.len());
+    }
+    Ok(keys)
+}
+
 pub async fn write_markets(
     tx: &mut Tx,
     plan: &Plan<MarketRow>,
@@ -563,16 +594,16 @@ pub async fn write_markets(
     let now = now_micros();
     let total = (plan.insert.len() + plan.update.len()) as u64;
     let mut done = 0;
-    const COLS: usize = 14;
-    for chunk in plan.insert.chunks(CHUNK_ROWS) {
-        let sql = format!(
-            "INSERT INTO markets (code, name, address, place_code, business_points, class_override, \
-             class_override_reason, market_class, board_contact, status, is_demo, search_text, \
-             created_at, updated_at) VALUES {}",
-            crate::db::placeholders(tx.engine(), chunk.len(), COLS)
-        );
-        let mut args = Vec::with_capacity(chunk.len() * COLS);
-        for r in chunk {
+    let head = "INSERT INTO markets (code, name, address, place_code, business_points, \
+        class_override, class_override_reason, market_class, board_contact, status, is_demo, \
+        search_text, created_at, updated_at)";
+    insert_chunked(
+        tx,
+        head,
+        "",
+        14,
+        &plan.insert,
+        |r, args| {
             let m = &r.input;
             args.extend([
                 Arg::Text(m.code.clone()),
@@ -590,11 +621,13 @@ pub async fn write_markets(
                 Arg::I64(now),
                 Arg::I64(now),
             ]);
-        }
-        tx.execute(&sql, &args).await?;
-        done += chunk.len() as u64;
-        progress(done, total);
-    }
+        },
+        |n| {
+            done += n as u64;
+            progress(done, total);
+        },
+    )
+    .await?;
     for (id, r) in &plan.update {
         let m = &r.input;
         tx.execute(
@@ -805,15 +838,15 @@ pub async fn write_stalls(
     let now = now_micros();
     let total = (plan.insert.len() + plan.update.len()) as u64;
     let mut done = 0;
-    const COLS: usize = 10;
-    for chunk in plan.insert.chunks(CHUNK_ROWS) {
-        let sql = format!(
-            "INSERT INTO stalls (market_id, code, zone, category, status, merchant_id, is_demo, \
-             search_text, created_at, updated_at) VALUES {}",
-            crate::db::placeholders(tx.engine(), chunk.len(), COLS)
-        );
-        let mut args = Vec::with_capacity(chunk.len() * COLS);
-        for r in chunk {
+    let head = "INSERT INTO stalls (market_id, code, zone, category, status, merchant_id, is_demo, \
+        search_text, created_at, updated_at)";
+    insert_chunked(
+        tx,
+        head,
+        "",
+        10,
+        &plan.insert,
+        |r, args| {
             let s = &r.input;
             args.extend([
                 Arg::I64(s.market_id),
@@ -827,11 +860,13 @@ pub async fn write_stalls(
                 Arg::I64(now),
                 Arg::I64(now),
             ]);
-        }
-        tx.execute(&sql, &args).await?;
-        done += chunk.len() as u64;
-        progress(done, total);
-    }
+        },
+        |n| {
+            done += n as u64;
+            progress(done, total);
+        },
+    )
+    .await?;
     for (id, r) in &plan.update {
         let s = &r.input;
         tx.execute(
@@ -1026,16 +1061,16 @@ pub async fn write_merchants(
     let total = (plan.insert.len() + plan.update.len()) as u64;
     let mut done = 0;
     let mut ids: HashMap<String, i64> = HashMap::new();
-    const COLS: usize = 13;
-    for chunk in plan.insert.chunks(CHUNK_ROWS) {
-        let sql = format!(
-            "INSERT INTO merchants (tax_code, name, kind, owner_name, phone, address, place_code, \
-             payment_methods, status, is_demo, search_text, created_at, updated_at) VALUES {} \
-             RETURNING id, tax_code",
-            crate::db::placeholders(tx.engine(), chunk.len(), COLS)
-        );
-        let mut args = Vec::with_capacity(chunk.len() * COLS);
-        for r in chunk {
+    let head = "INSERT INTO merchants (tax_code, name, kind, owner_name, phone, address, \
+        place_code, payment_methods, status, is_demo, search_text, created_at, updated_at)";
+    // RETURNING order is not guaranteed: ids are mapped back by tax code.
+    let keys = insert_chunked(
+        tx,
+        head,
+        "RETURNING id, tax_code",
+        13,
+        &plan.insert,
+        |r, args| {
             let m = &r.row.input;
             args.extend([
                 Arg::Text(m.tax_code.clone()),
@@ -1052,17 +1087,14 @@ pub async fn write_merchants(
                 Arg::I64(now),
                 Arg::I64(now),
             ]);
-        }
-        // RETURNING order is not guaranteed: map ids back by tax code.
-        ids.extend(
-            tx.fetch_keys(&sql, &args)
-                .await?
-                .into_iter()
-                .map(|(id, t)| (t, id)),
-        );
-        done += chunk.len() as u64;
-        progress(done, total);
-    }
+        },
+        |n| {
+            done += n as u64;
+            progress(done, total);
+        },
+    )
+    .await?;
+    ids.extend(keys.into_iter().map(|(id, t)| (t, id)));
     for (id, r) in &plan.update {
         let m = &r.row.input;
         tx.execute(
@@ -1111,15 +1143,15 @@ async fn write_accounts(
             new.push((id, a, !has_account.contains(&id)));
         }
     }
-    const COLS: usize = 6;
-    for chunk in new.chunks(CHUNK_ROWS) {
-        let sql = format!(
-            "INSERT INTO bank_accounts (merchant_id, bank_bin, account_number, holder_name, \
-             is_default, created_at) VALUES {}",
-            crate::db::placeholders(tx.engine(), chunk.len(), COLS)
-        );
-        let mut args = Vec::with_capacity(chunk.len() * COLS);
-        for (id, a, is_default) in chunk {
+    let head = "INSERT INTO bank_accounts (merchant_id, bank_bin, account_number, holder_name, \
+        is_default, created_at)";
+    insert_chunked(
+        tx,
+        head,
+        "",
+        6,
+        &new,
+        |(id, a, is_default), args| {
             args.extend([
                 Arg::I64(*id),
                 Arg::Text(a.bank_bin.clone()),
@@ -1128,8 +1160,9 @@ async fn write_accounts(
                 Arg::Bool(*is_default),
                 Arg::I64(now),
             ]);
-        }
-        tx.execute(&sql, &args).await?;
-    }
+        },
+        |_| {},
+    )
+    .await?;
     Ok(())
 }

@@ -362,6 +362,36 @@ fn place_select(st: &AppState, selected: Option<&str>) -> Markup {
     }
 }
 
+/// The filter bar of a list page: search, place, (class,) status.
+fn filter_form(
+    st: &AppState,
+    action: &str,
+    q: &ListQuery,
+    placeholder: &str,
+    statuses: &[&str],
+    with_class: bool,
+) -> Markup {
+    html! {
+        form.filters method="get" action=(action) {
+            input type="search" name="q" placeholder=(placeholder) value=[q.q.as_deref()];
+            (place_select(st, q.place()))
+            @if with_class {
+                select name="class" aria-label="Hạng chợ" {
+                    option value="" { "Mọi hạng" }
+                    @for c in 1..=3i16 { option value=(c) selected[q.class == Some(c)] { "Hạng " (c) } }
+                }
+            }
+            select name="status" aria-label="Trạng thái" {
+                option value="" { "Mọi trạng thái" }
+                @for s in statuses {
+                    option value=(s) selected[q.status() == Some(*s)] { (status_vi(s)) }
+                }
+            }
+            button type="submit" { "Lọc" }
+        }
+    }
+}
+
 async fn markets(
     State(st): State<AppState>,
     caller: Caller,
@@ -374,22 +404,10 @@ async fn markets(
         "Chợ",
         html! {
             h1 { "Danh sách chợ" }
-            form.filters method="get" action="/markets" {
-                input type="search" name="q" placeholder="Tìm tên, mã chợ…" value=[q.q.as_deref()];
-                (place_select(&st, q.place()))
-                select name="class" aria-label="Hạng chợ" {
-                    option value="" { "Mọi hạng" }
-                    @for c in 1..=3i16 { option value=(c) selected[q.class == Some(c)] { "Hạng " (c) } }
-                }
-                select name="status" aria-label="Trạng thái" {
-                    option value="" { "Mọi trạng thái" }
-                    @for s in crate::register::MARKET_STATUSES {
-                        option value=(s) selected[q.status() == Some(*s)] { (status_vi(s)) }
-                    }
-                }
-                button type="submit" { "Lọc" }
+            (filter_form(&st, "/markets", &q, "Tìm tên, mã chợ…", crate::register::MARKET_STATUSES, true))
+            @if caller.principal.as_ref().is_some_and(|p| p.is_admin()) {
+                p { a.button href="/markets/new" { "Thêm chợ" } }
             }
-            p { a.button href="/markets/new" { "Thêm chợ" } }
             div.table-wrap { table {
                 thead { tr { th { "Mã" } th { "Tên chợ" } th { "Địa bàn" } th { "Hạng" } th { "Điểm KD" } th { "Trạng thái" } } }
                 tbody {
@@ -422,18 +440,10 @@ async fn merchants(
         "Người bán",
         html! {
             h1 { "Người bán (hộ kinh doanh, doanh nghiệp)" }
-            form.filters method="get" action="/merchants" {
-                input type="search" name="q" placeholder="Tìm tên, mã số thuế…" value=[q.q.as_deref()];
-                (place_select(&st, q.place()))
-                select name="status" aria-label="Trạng thái" {
-                    option value="" { "Mọi trạng thái" }
-                    @for s in crate::register::MERCHANT_STATUSES {
-                        option value=(s) selected[q.status() == Some(*s)] { (status_vi(s)) }
-                    }
-                }
-                button type="submit" { "Lọc" }
+            (filter_form(&st, "/merchants", &q, "Tìm tên, mã số thuế…", crate::register::MERCHANT_STATUSES, false))
+            @if caller.principal.as_ref().is_some_and(scope::can_create_merchant) {
+                p { a.button href="/merchants/new" { "Thêm người bán" } }
             }
-            p { a.button href="/merchants/new" { "Thêm người bán" } }
             div.table-wrap { table {
                 thead { tr { th { "Mã số thuế" } th { "Tên" } th { "Chủ" } th { "Địa bàn" } th { "Thanh toán" } } }
                 tbody {

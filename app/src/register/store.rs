@@ -73,19 +73,27 @@ macro_rules! bind_filters {
     };
 }
 
+/// One page of `$ty` and the total count, for a filter text numbered like the `*_FILTER`s.
+macro_rules! list_page {
+    ($db:expr, $ty:ty, $cols:expr, $filter:expr, $order:expr, $f:expr) => {{
+        let sql = format!("SELECT {} {} ORDER BY {} LIMIT $9 OFFSET $10", $cols, $filter, $order);
+        let count = format!("SELECT COUNT(*) {}", $filter);
+        with_db!($db, pool => {
+            let items = bind_filters!(sqlx::query_as::<_, $ty>(AssertSqlSafe(sql.as_str())), $f)
+                .bind($f.limit())
+                .bind($f.offset())
+                .fetch_all(pool)
+                .await?;
+            let total: i64 = bind_filters!(sqlx::query_scalar(AssertSqlSafe(count.as_str())), $f)
+                .fetch_one(pool)
+                .await?;
+            Ok(Page { items, total })
+        })
+    }};
+}
+
 pub async fn list_markets(db: &Db, f: &ListQuery) -> sqlx::Result<Page<Market>> {
-    let sql =
-        format!("SELECT {MARKET_COLS} {MARKET_FILTER} ORDER BY m.name, m.id LIMIT $9 OFFSET $10");
-    let count = format!("SELECT COUNT(*) {MARKET_FILTER}");
-    with_db!(db, pool => {
-        let items = bind_filters!(sqlx::query_as::<_, Market>(AssertSqlSafe(sql.as_str())), f)
-            .bind(f.limit())
-            .bind(f.offset())
-            .fetch_all(pool)
-            .await?;
-        let total: i64 = bind_filters!(sqlx::query_scalar(AssertSqlSafe(count.as_str())), f).fetch_one(pool).await?;
-        Ok(Page { items, total })
-    })
+    list_page!(db, Market, MARKET_COLS, MARKET_FILTER, "m.name, m.id", f)
 }
 
 pub async fn get_market(db: &Db, id: i64) -> sqlx::Result<Option<Market>> {
@@ -134,19 +142,14 @@ pub async fn update_market(db: &Db, id: i64, row: &MarketRow) -> sqlx::Result<Op
 }
 
 pub async fn list_stalls(db: &Db, f: &ListQuery) -> sqlx::Result<Page<Stall>> {
-    let sql = format!(
-        "SELECT {STALL_COLS} {STALL_FILTER} ORDER BY s.market_id, s.code LIMIT $9 OFFSET $10"
-    );
-    let count = format!("SELECT COUNT(*) {STALL_FILTER}");
-    with_db!(db, pool => {
-        let items = bind_filters!(sqlx::query_as::<_, Stall>(AssertSqlSafe(sql.as_str())), f)
-            .bind(f.limit())
-            .bind(f.offset())
-            .fetch_all(pool)
-            .await?;
-        let total: i64 = bind_filters!(sqlx::query_scalar(AssertSqlSafe(count.as_str())), f).fetch_one(pool).await?;
-        Ok(Page { items, total })
-    })
+    list_page!(
+        db,
+        Stall,
+        STALL_COLS,
+        STALL_FILTER,
+        "s.market_id, s.code",
+        f
+    )
 }
 
 pub async fn get_stall(db: &Db, id: i64) -> sqlx::Result<Option<Stall>> {
@@ -182,19 +185,14 @@ pub async fn update_stall(db: &Db, id: i64, row: &StallRow) -> sqlx::Result<Opti
 }
 
 pub async fn list_merchants(db: &Db, f: &ListQuery) -> sqlx::Result<Page<Merchant>> {
-    let sql = format!(
-        "SELECT {MERCHANT_COLS} {MERCHANT_FILTER} ORDER BY r.name, r.id LIMIT $9 OFFSET $10"
-    );
-    let count = format!("SELECT COUNT(*) {MERCHANT_FILTER}");
-    with_db!(db, pool => {
-        let items = bind_filters!(sqlx::query_as::<_, Merchant>(AssertSqlSafe(sql.as_str())), f)
-            .bind(f.limit())
-            .bind(f.offset())
-            .fetch_all(pool)
-            .await?;
-        let total: i64 = bind_filters!(sqlx::query_scalar(AssertSqlSafe(count.as_str())), f).fetch_one(pool).await?;
-        Ok(Page { items, total })
-    })
+    list_page!(
+        db,
+        Merchant,
+        MERCHANT_COLS,
+        MERCHANT_FILTER,
+        "r.name, r.id",
+        f
+    )
 }
 
 pub async fn get_merchant(db: &Db, id: i64) -> sqlx::Result<Option<Merchant>> {
