@@ -51,3 +51,5 @@ CREATE TABLE ledger_transfers (
 CREATE UNIQUE INDEX ledger_transfers_timestamp ON ledger_transfers (timestamp);
 -- Expiry: pending transfers by expiry instant (partial: only live reservations).
 CREATE INDEX ledger_transfers_expiry ON ledger_transfers (expires_at) WHERE state = 1;
+-- Account timestamps come from the same ledger clock; indexed for the same MAX() at start.
+CREATE UNIQUE INDEX ledger_accounts_timestamp ON ledger_accounts (timestamp);
