@@ -94,7 +94,7 @@ fn transfers(bench: &Bench, n: u64) -> Vec<Transfer> {
             let mut x = id.wrapping_mul(0x9E37_79B9_7F4A_7C15);
             x ^= x >> 29;
             let debit = x % ACCOUNTS + 1;
-            let credit = (debit + 1 + (x >> 20) % (ACCOUNTS - 1)) % ACCOUNTS + 1;
+            let credit = (debit + (x >> 20) % (ACCOUNTS - 1)) % ACCOUNTS + 1;
             Transfer {
                 // Time-ordered ids, as clients should use (high bits a sequence).
                 id: (u128::from(id) << 64) | u128::from(x),

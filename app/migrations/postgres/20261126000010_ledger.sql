@@ -53,3 +53,12 @@ CREATE UNIQUE INDEX ledger_transfers_timestamp ON ledger_transfers (timestamp);
 CREATE INDEX ledger_transfers_expiry ON ledger_transfers (expires_at) WHERE state = 1;
 -- Account timestamps come from the same ledger clock; indexed for the same MAX() at start.
 CREATE UNIQUE INDEX ledger_accounts_timestamp ON ledger_accounts (timestamp);
+
+-- One row: bumped by every ledger batch that writes. A writer that finds the version it
+-- committed last may trust its in-memory account cache; any other value means another writer
+-- (another app server) committed in between, and the cache is dropped and reloaded.
+CREATE TABLE ledger_writer (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    version BIGINT NOT NULL
+);
+INSERT INTO ledger_writer (id, version) VALUES (1, 0);

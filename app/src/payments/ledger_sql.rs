@@ -304,6 +304,24 @@ pub(crate) async fn max_timestamp(tx: &mut Tx) -> sqlx::Result<u64> {
     Ok(bits_i64(transfers.unwrap_or(0).max(accounts.unwrap_or(0))))
 }
 
+/// The writer version (bumped by every batch that writes; see `ledger_writer`).
+pub(crate) async fn writer_version(tx: &mut Tx) -> sqlx::Result<i64> {
+    let sql = "SELECT version FROM ledger_writer WHERE id = 1".to_string();
+    let rows: Vec<i64> = fetch_map!(tx, sql, &[] as &[Bind], |r| r.try_get::<i64, _>(0))?;
+    rows.first()
+        .copied()
+        .ok_or_else(|| sqlx::Error::Protocol("ledger_writer row missing".into()))
+}
+
+/// Moves the writer version from `from` to `from + 1` (inside the batch's transaction).
+pub(crate) async fn bump_writer_version(tx: &mut Tx, from: i64) -> sqlx::Result<i64> {
+    let to = from + 1;
+    let sql = "UPDATE ledger_writer SET version = $1 WHERE id = 1 AND version = $2".to_string();
+    let n = execute(tx, sql, &[Bind::I64(to), Bind::I64(from)]).await?;
+    expect_rows("writer version", n, 1)?;
+    Ok(to)
+}
+
 /// The stored accounts among `ids` (missing ids are simply absent), in no particular order.
 pub(crate) async fn load_accounts(tx: &mut Tx, ids: &[u128]) -> sqlx::Result<Vec<Account>> {
     let mut out = Vec::with_capacity(ids.len());

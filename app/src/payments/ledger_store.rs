@@ -20,6 +20,7 @@
 //! Reads ([`LedgerStore::lookup_accounts`], [`LedgerStore::lookup_transfers`]) go straight to
 //! the pool and see committed data only.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -65,6 +66,9 @@ pub struct LedgerStoreConfig {
     pub queue_requests_max: usize,
     /// Most expired pending transfers released per batch (the rest in the next batches).
     pub expire_per_batch_max: usize,
+    /// Accounts kept in memory between batches (dropped whenever another writer committed,
+    /// and cleared when larger than this).
+    pub account_cache_max: usize,
     /// Time source (ns); tests inject a manual clock.
     pub clock: Clock,
 }
@@ -76,6 +80,7 @@ impl Default for LedgerStoreConfig {
             batch_events_max: 8_192,
             queue_requests_max: 1_024,
             expire_per_batch_max: 8_192,
+            account_cache_max: 262_144,
             clock: system_clock(),
         }
     }
@@ -257,10 +262,21 @@ fn sort_like<T>(rows: &mut [T], ids: &[u128], key: impl Fn(&T) -> u128) {
 // ---------------------------------------------------------------------------------------------
 // The writer task.
 
+/// What the writer keeps between batches. Valid only while the database's writer version is
+/// the one this process committed last.
+#[derive(Default)]
+struct WriterState {
+    /// Largest timestamp this process handed out: a lower bound beside MAX(timestamp) in the
+    /// database (failed events consume timestamps too, so the in-memory model stays equal).
+    last_timestamp: u64,
+    /// `ledger_writer.version` after our last commit; `None` = cache unusable.
+    version: Option<i64>,
+    /// Committed accounts as of `version`.
+    accounts: HashMap<u128, Account>,
+}
+
 async fn run_writer(db: Db, config: LedgerStoreConfig, mut receiver: mpsc::Receiver<Request>) {
-    // Largest timestamp this process handed out: a lower bound beside MAX(timestamp) in the
-    // database (failed events consume timestamps too, so the in-memory model stays equal).
-    let mut last_timestamp: u64 = 0;
+    let mut state = WriterState::default();
     let mut carry: Option<Request> = None;
     loop {
         let first = match carry.take() {
@@ -273,20 +289,41 @@ async fn run_writer(db: Db, config: LedgerStoreConfig, mut receiver: mpsc::Recei
         let batch = gather(first, &mut receiver, &config, &mut carry).await;
         assert!(!batch.is_empty());
         let now = batch_now(&config, &batch);
-        let ops: Vec<&Op> = batch.iter().map(|r| &r.op).collect();
-        let outcome = apply_batch(&db, &config, &ops, now, &mut last_timestamp).await;
+        let (ops, replies): (Vec<Op>, Vec<_>) = batch.into_iter().map(|r| (r.op, r.reply)).unzip();
+        // The batch runs in its own task: a panic (a failed assertion in the ledger) rolls
+        // the transaction back (dropped) and fails this batch only; the state moved into the
+        // task is lost with it, so the next batch reloads everything from the database.
+        let last_timestamp = state.last_timestamp;
+        let task = tokio::spawn(apply_batch(
+            db.clone(),
+            config.clone(),
+            ops,
+            now,
+            std::mem::take(&mut state),
+        ));
+        let outcome = match task.await {
+            Ok(Ok((answers, next))) => {
+                state = next;
+                Ok(answers)
+            }
+            Ok(Err(e)) => Err(database(e)),
+            Err(join) => Err(LedgerStoreError::Database(format!(
+                "ledger batch panicked: {join}"
+            ))),
+        };
         match outcome {
-            Ok(replies) => {
-                assert_eq!(replies.len(), batch.len(), "one reply per request");
-                for (request, reply) in batch.into_iter().zip(replies) {
-                    let _ = request.reply.send(Ok(reply));
+            Ok(answers) => {
+                assert_eq!(answers.len(), replies.len(), "one reply per request");
+                for (reply, answer) in replies.into_iter().zip(answers) {
+                    let _ = reply.send(Ok(answer));
                 }
             }
-            Err(e) => {
-                tracing::error!(error = %e, requests = batch.len(), "ledger batch rolled back");
-                let error = database(e);
-                for request in batch {
-                    let _ = request.reply.send(Err(error.clone()));
+            Err(error) => {
+                assert!(state.version.is_none() && state.accounts.is_empty());
+                state.last_timestamp = last_timestamp;
+                tracing::error!(%error, requests = replies.len(), "ledger batch rolled back");
+                for reply in replies {
+                    let _ = reply.send(Err(error.clone()));
                 }
             }
         }
@@ -341,19 +378,86 @@ fn batch_now(config: &LedgerStoreConfig, batch: &[Request]) -> u64 {
     (config.clock)().max(requested)
 }
 
-/// One batch, one transaction: lock, prefetch, apply in a fresh cache, write, commit.
+/// One batch, one transaction: lock, prefetch, apply in a fresh ledger, write, commit.
+/// Returns the replies and the writer state after the commit.
 async fn apply_batch(
-    db: &Db,
-    config: &LedgerStoreConfig,
-    ops: &[&Op],
+    db: Db,
+    config: LedgerStoreConfig,
+    ops: Vec<Op>,
     now: u64,
-    last_timestamp: &mut u64,
-) -> sqlx::Result<Vec<Reply>> {
-    let mut tx = ledger_sql::begin_write(db).await?;
+    mut state: WriterState,
+) -> sqlx::Result<(Vec<Reply>, WriterState)> {
+    let mut tx = ledger_sql::begin_write(&db).await?;
+    let version = ledger_sql::writer_version(&mut tx).await?;
+    if state.version != Some(version) || state.accounts.len() > config.account_cache_max {
+        state.accounts.clear();
+    }
     let mut cache = Ledger::new();
     let stored_max = ledger_sql::max_timestamp(&mut tx).await?;
-    cache.observe_timestamp(stored_max.max(*last_timestamp));
+    cache.observe_timestamp(stored_max.max(state.last_timestamp));
 
+    let (mut account_ids, transfer_ids) = batch_references(&ops);
+    let mut loaded = ledger_sql::load_transfers(&mut tx, &transfer_ids).await?;
+    let expiring = ledger_sql::load_expiring(&mut tx, now, config.expire_per_batch_max).await?;
+    loaded.extend(expiring.into_iter().filter(|(t, _)| {
+        // Already loaded by reference (binary search: transfer_ids is sorted).
+        transfer_ids.binary_search(&t.id).is_err()
+    }));
+    for (transfer, _) in &loaded {
+        account_ids.push(transfer.debit_account_id);
+        account_ids.push(transfer.credit_account_id);
+    }
+    account_ids.retain(|id| *id != 0 && *id != u128::MAX);
+    account_ids.sort_unstable();
+    account_ids.dedup();
+    let missing: Vec<u128> = account_ids
+        .iter()
+        .copied()
+        .filter(|id| !state.accounts.contains_key(id))
+        .collect();
+    for account in ledger_sql::load_accounts(&mut tx, &missing).await? {
+        state.accounts.insert(account.id, account);
+    }
+    check_loaded_accounts(&loaded, &state.accounts)?;
+    for id in &account_ids {
+        if let Some(account) = state.accounts.get(id) {
+            cache.load_account(*account);
+        }
+    }
+    for (transfer, pending) in loaded {
+        cache.load_transfer(transfer, pending);
+    }
+
+    let expired = cache.expire_pending(now);
+    let mut replies = Vec::with_capacity(ops.len());
+    for op in &ops {
+        replies.push(match op {
+            Op::Accounts(accounts) => Reply::Accounts(cache.create_accounts(accounts, now)),
+            Op::Transfers(transfers) => Reply::Transfers(cache.create_transfers(transfers, now)),
+            Op::Expire(_) => Reply::Expired(expired.clone()),
+        });
+    }
+    let effect = cache.take_effect();
+    let mut committed_version = version;
+    if !effect.is_empty() {
+        ledger_sql::write_effect(&mut tx, &effect).await?;
+        committed_version = ledger_sql::bump_writer_version(&mut tx, version).await?;
+    }
+    tx.commit().await?;
+    for account in effect
+        .accounts_created
+        .iter()
+        .chain(&effect.accounts_updated)
+    {
+        state.accounts.insert(account.id, *account);
+    }
+    state.version = Some(committed_version);
+    state.last_timestamp = state.last_timestamp.max(cache.last_timestamp());
+    Ok((replies, state))
+}
+
+/// Account ids (unsorted) and transfer ids (sorted, unique) that the requests read.
+fn batch_references(ops: &[Op]) -> (Vec<u128>, Vec<u128>) {
     let mut account_ids: Vec<u128> = Vec::new();
     let mut transfer_ids: Vec<u128> = Vec::new();
     for op in ops {
@@ -369,55 +473,17 @@ async fn apply_batch(
     }
     transfer_ids.sort_unstable();
     transfer_ids.dedup();
-    let mut loaded = ledger_sql::load_transfers(&mut tx, &transfer_ids).await?;
-    let expiring = ledger_sql::load_expiring(&mut tx, now, config.expire_per_batch_max).await?;
-    loaded.extend(expiring.into_iter().filter(|(t, _)| {
-        // Already loaded by reference (binary search: transfer_ids is sorted).
-        transfer_ids.binary_search(&t.id).is_err()
-    }));
-    for (transfer, _) in &loaded {
-        account_ids.push(transfer.debit_account_id);
-        account_ids.push(transfer.credit_account_id);
-    }
-    account_ids.retain(|id| *id != 0 && *id != u128::MAX);
-    account_ids.sort_unstable();
-    account_ids.dedup();
-    let accounts = ledger_sql::load_accounts(&mut tx, &account_ids).await?;
-    check_loaded_accounts(&loaded, &accounts)?;
-    for account in accounts {
-        cache.load_account(account);
-    }
-    for (transfer, state) in loaded {
-        cache.load_transfer(transfer, state);
-    }
-
-    let expired = cache.expire_pending(now);
-    let mut replies = Vec::with_capacity(ops.len());
-    for op in ops {
-        replies.push(match op {
-            Op::Accounts(accounts) => Reply::Accounts(cache.create_accounts(accounts, now)),
-            Op::Transfers(transfers) => Reply::Transfers(cache.create_transfers(transfers, now)),
-            Op::Expire(_) => Reply::Expired(expired.clone()),
-        });
-    }
-    let effect = cache.take_effect();
-    *last_timestamp = (*last_timestamp).max(cache.last_timestamp());
-    if !effect.is_empty() {
-        ledger_sql::write_effect(&mut tx, &effect).await?;
-    }
-    tx.commit().await?;
-    Ok(replies)
+    (account_ids, transfer_ids)
 }
 
 /// Every loaded transfer's accounts must exist (the ledger would panic on a pending one).
 fn check_loaded_accounts(
     loaded: &[(Transfer, Option<PendingState>)],
-    accounts: &[Account],
+    accounts: &HashMap<u128, Account>,
 ) -> sqlx::Result<()> {
-    let present: std::collections::HashSet<u128> = accounts.iter().map(|a| a.id).collect();
     for (transfer, _) in loaded {
         for id in [transfer.debit_account_id, transfer.credit_account_id] {
-            if !present.contains(&id) {
+            if !accounts.contains_key(&id) {
                 return Err(sqlx::Error::Protocol(format!(
                     "ledger: transfer {:032x} names missing account {id:032x}",
                     transfer.id
