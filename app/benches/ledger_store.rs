@@ -10,7 +10,8 @@
 //! Scenarios per engine (SQLite: a file in a temp dir, WAL, synchronous=FULL; PostgreSQL: a
 //! fresh database created and dropped): `batch_8000` (one submitter, requests of 8,000),
 //! `pipelined_8000` (4 submitters of 8,000, so the writer always has the next batch),
-//! `small_x256` (256 concurrent submitters, requests of 10 — group commit gathers them),
+//! `small_x256` / `small_x1024` (256 / 1,024 concurrent submitters, requests of 10 — group
+//! commit gathers them),
 //! `retry_8000` (the same batches again: 8,000 × `Exists` each). Then a criterion
 //! measurement of one 8,000-transfer batch. `HALONG_BENCH_TRANSFERS` (default 400,000) sets
 //! the transfers per scenario; `HALONG_BENCH_SKIP_CRITERION=1` skips criterion.
@@ -30,7 +31,7 @@ const LEDGER: u32 = 704;
 struct Bench {
     db: Db,
     store: Arc<LedgerStore>,
-    next_id: AtomicU64,
+    next_id: Arc<AtomicU64>,
     pg_drop: Option<(String, String)>,
     _dir: tempfile::TempDir,
 }
@@ -80,15 +81,20 @@ async fn open(engine: &str) -> Bench {
     Bench {
         db,
         store,
-        next_id: AtomicU64::new(1),
+        next_id: Arc::new(AtomicU64::new(1)),
         pg_drop,
         _dir: dir,
     }
 }
 
-/// `n` fresh transfers between pseudo-random account pairs (xorshift, deterministic).
 fn transfers(bench: &Bench, n: u64) -> Vec<Transfer> {
-    let first = bench.next_id.fetch_add(n, Ordering::Relaxed);
+    make_transfers(&bench.next_id, n)
+}
+
+/// `n` fresh transfers between pseudo-random account pairs (deterministic). Ids are taken
+/// from a shared counter when the request is made, as time-ordered client ids would be.
+fn make_transfers(next_id: &AtomicU64, n: u64) -> Vec<Transfer> {
+    let first = next_id.fetch_add(n, Ordering::Relaxed);
     (first..first + n)
         .map(|id| {
             let mut x = id.wrapping_mul(0x9E37_79B9_7F4A_7C15);
@@ -109,34 +115,32 @@ fn transfers(bench: &Bench, n: u64) -> Vec<Transfer> {
         .collect()
 }
 
-/// Runs `submitters` tasks each sending `total / submitters / size` requests of `size`.
+/// Runs `submitters` tasks each sending `total / submitters / size` requests of `size`
+/// (ids drawn when each request is made). Returns transfers/s and the requests sent.
 async fn load(bench: &Bench, total: u64, size: u64, submitters: u64) -> (f64, Vec<Vec<Transfer>>) {
     let per_task = total / submitters / size;
-    let mut work = Vec::new();
-    for _ in 0..submitters {
-        let requests: Vec<Vec<Transfer>> = (0..per_task).map(|_| transfers(bench, size)).collect();
-        work.push(requests);
-    }
-    let sent = work.clone();
     let start = Instant::now();
     let mut handles = Vec::new();
-    for requests in work {
+    for _ in 0..submitters {
         let store = bench.store.clone();
+        let next_id = bench.next_id.clone();
         handles.push(tokio::spawn(async move {
-            for request in requests {
-                let results = store.submit_transfers(request).await.unwrap();
+            let mut sent = Vec::new();
+            for _ in 0..per_task {
+                let request = make_transfers(&next_id, size);
+                let results = store.submit_transfers(request.clone()).await.unwrap();
                 assert!(results.is_empty(), "{results:?}");
+                sent.push(request);
             }
+            sent
         }));
     }
+    let mut sent = Vec::new();
     for handle in handles {
-        handle.await.unwrap();
+        sent.extend(handle.await.unwrap());
     }
     let secs = start.elapsed().as_secs_f64();
-    (
-        (per_task * size * submitters) as f64 / secs,
-        sent.into_iter().flatten().collect(),
-    )
+    ((per_task * size * submitters) as f64 / secs, sent)
 }
 
 async fn retry(bench: &Bench, batches: &[Vec<Transfer>]) -> f64 {
@@ -158,6 +162,8 @@ async fn run_engine(engine: &str, total: u64) -> Bench {
     println!("{engine:8} pipelined_8000  {rate:>10.0} transfers/s");
     let (rate, _) = load(&bench, total / 2, 10, 256).await;
     println!("{engine:8} small_x256      {rate:>10.0} transfers/s (requests of 10)");
+    let (rate, _) = load(&bench, total / 2, 10, 1_024).await;
+    println!("{engine:8} small_x1024     {rate:>10.0} transfers/s (requests of 10)");
     let rate = retry(&bench, &batches).await;
     println!("{engine:8} retry_8000      {rate:>10.0} transfers/s (all Exists)");
     let report = check_invariants(&bench.db).await.unwrap();
