@@ -99,6 +99,14 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
             crate::auth::orgs::create_organisation
         ))
         .routes(routes!(crate::auth::orgs::add_member))
+        .routes(routes!(crate::receipts::requests::create))
+        .routes(routes!(crate::receipts::requests::get))
+        .routes(routes!(crate::receipts::requests::qr_svg))
+        .routes(routes!(crate::receipts::notify::receive))
+        .routes(routes!(crate::receipts::notify::vietqr_token))
+        .routes(routes!(crate::receipts::live::receipts))
+        .routes(routes!(crate::receipts::live::stream))
+        .routes(routes!(crate::receipts::live::totals))
         .split_for_parts();
     (router, api)
 }

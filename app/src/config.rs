@@ -40,6 +40,8 @@ pub struct ServeArgs {
     /// authentication of chip ID cards; without them eKYC level 2 records "not configured".
     #[arg(long, env = "HALONG_CSCA_CERTS", value_delimiter = ',')]
     pub csca_certs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub providers: crate::receipts::ProviderSecrets,
 }
 
 /// The SMS gateway (eSMS-style JSON API). Without a URL, `--demo` runs the simulator inside the
@@ -79,6 +81,7 @@ pub struct Config {
     pub sms: SmsArgs,
     pub secure_cookies: bool,
     pub csca_certs: Vec<PathBuf>,
+    pub providers: crate::receipts::ProviderSecrets,
 }
 
 fn read_file(path: Option<&Path>) -> anyhow::Result<FileConfig> {
@@ -124,6 +127,7 @@ impl Config {
             sms: args.sms.clone(),
             secure_cookies: args.secure_cookies,
             csca_certs: args.csca_certs.clone(),
+            providers: args.providers.clone(),
         })
     }
 
@@ -154,6 +158,7 @@ impl Default for Config {
             sms: SmsArgs::default(),
             secure_cookies: false,
             csca_certs: Vec::new(),
+            providers: Default::default(),
         }
     }
 }

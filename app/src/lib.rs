@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod payments;
 pub mod places;
 pub mod qr;
+pub mod receipts;
 pub mod register;
 pub mod server;
 pub mod sms;

@@ -33,6 +33,19 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Trusted country-signing CA certificates (DER) for chip passive authentication.
     pub csca_certs: Arc<Vec<Vec<u8>>>,
+    /// Secrets of the bank-notification providers.
+    pub provider_secrets: Arc<crate::receipts::ProviderSecrets>,
+    /// Turns true when the server begins to shut down: long-lived responses (event streams)
+    /// end so that the graceful shutdown can finish.
+    pub shutting_down: tokio::sync::watch::Receiver<bool>,
+    shutdown_tx: Arc<tokio::sync::watch::Sender<bool>>,
+}
+
+impl AppState {
+    /// Tells long-lived responses to end.
+    pub fn begin_shutdown(&self) {
+        let _ = self.shutdown_tx.send(true);
+    }
 }
 
 /// Used when no SMS gateway is configured outside demo mode: sign-in by code is unavailable.
@@ -64,6 +77,7 @@ pub async fn prepare_at(config: &Config, public_addr: SocketAddr) -> anyhow::Res
         crate::demo::seed(&db, &places).await?;
     }
     let (_, api) = crate::api::router();
+    let (shutdown_tx, shutting_down) = tokio::sync::watch::channel(false);
     let s = &config.sms;
     let (sms, sms_sim): (Arc<dyn SmsSender>, _) = match (&s.url, config.demo) {
         (Some(url), _) => (
@@ -89,6 +103,9 @@ pub async fn prepare_at(config: &Config, public_addr: SocketAddr) -> anyhow::Res
         sms_sim,
         secure_cookies: config.secure_cookies,
         csca_certs: Arc::new(crate::config::read_certificates(&config.csca_certs)?),
+        provider_secrets: Arc::new(config.providers.clone()),
+        shutting_down,
+        shutdown_tx: Arc::new(shutdown_tx),
     })
 }
 
@@ -163,6 +180,7 @@ pub struct Running {
 impl Running {
     /// Stops accepting connections, lets in-flight requests finish, closes the pool.
     pub async fn stop(self) -> anyhow::Result<()> {
+        self.state.begin_shutdown();
         let _ = self.shutdown.send(());
         self.task.await??;
         self.state.db.close().await;

@@ -62,6 +62,7 @@ pub fn router() -> Router<AppState> {
             axum::routing::post(crate::auth::routes::signout_page),
         )
         .route("/audit", get(crate::auth::routes::audit_page))
+        .route("/live", get(crate::receipts::live::live_page))
 }
 
 /// A print document: one stall sign per A6 page.
@@ -184,6 +185,7 @@ fn layout_with(caller: Option<&Caller>, title: &str, body: Markup) -> Markup {
                         @if person.is_some_and(|p| p.is_staff()) {
                             a href="/markets" { "Chợ" }
                             a href="/merchants" { "Người bán" }
+                            a href="/live" { "Tiền về" }
                         }
                         @if person.is_some_and(|p| p.is_admin()) {
                             a href="/audit" { "Nhật ký" }

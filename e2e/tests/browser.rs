@@ -6,7 +6,7 @@
 
 mod support;
 
-use serde_json::json;
+use serde_json::{Value, json};
 use support::{PHONE_WIDTH, Session, bounded};
 
 /// JavaScript: elements sticking out to the right of the phone's screen, outside `.table-wrap`
@@ -172,6 +172,14 @@ async fn market_form_shows_inline_errors_then_saves() {
             .send_keys("nhiều lắm")
             .await
             .unwrap();
+        // The place list starts on "— chọn … —" so that no place is saved by accident.
+        let _: Value = s
+            .eval(
+                "document.querySelector('form.card select[name=place_code]').value = '06685'; \
+                 return null;",
+                vec![],
+            )
+            .await;
         s.find("form.card button[type=submit]")
             .await
             .click()

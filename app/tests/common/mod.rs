@@ -69,6 +69,7 @@ impl TestApp {
             data_dir: dir.path().to_path_buf(),
             database_url: database_url.clone(),
             demo,
+            providers: provider_secrets(),
             ..Config::default()
         };
         let running = halong::server::start(&config).await.unwrap();
@@ -218,4 +219,17 @@ pub fn client_with_token(token: &str) -> reqwest::Client {
         .default_headers(headers)
         .build()
         .unwrap()
+}
+
+/// The bank-notification secret every test app is configured with.
+pub const PROVIDER_SECRET: &str = "test-provider-secret-0123456789";
+
+pub fn provider_secrets() -> halong::receipts::ProviderSecrets {
+    let s = Some(PROVIDER_SECRET.to_string());
+    halong::receipts::ProviderSecrets {
+        payos: s.clone(),
+        casso: s.clone(),
+        sepay: s.clone(),
+        vietqr: s,
+    }
 }

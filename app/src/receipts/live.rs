@@ -1,0 +1,304 @@
+//! What a merchant sees: receipts as they land (a list, a Server-Sent Events stream, daily totals)
+//! and the live page that announces each one aloud in Vietnamese, like the payment speakers at
+//! market stalls. Every query is scoped to what the caller may see. The stream polls the
+//! database (not an in-process channel), so it sees payments recorded by any app server.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::stream::Stream;
+use maud::{PreEscaped, html};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::Caller;
+use crate::db::Db;
+use crate::error::ApiResult;
+use crate::server::AppState;
+use crate::with_db;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::FromRow)]
+pub struct Receipt {
+    pub id: i64,
+    pub provider: String,
+    pub amount: i64,
+    pub description: String,
+    pub reference: Option<String>,
+    /// Unix microseconds, UTC.
+    pub occurred_at: i64,
+    /// reference, account_amount, static, unmatched.
+    pub match_kind: String,
+    pub payment_request_id: Option<i64>,
+    pub stall_id: Option<i64>,
+    pub merchant_id: Option<i64>,
+    /// Paid after its request expired: kept and flagged.
+    pub late: bool,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReceiptQuery {
+    pub merchant_id: Option<i64>,
+    pub stall_id: Option<i64>,
+    /// Only receipts with a larger id (for polling).
+    pub since_id: Option<i64>,
+    /// At most 500 (default 100).
+    pub limit: Option<i64>,
+}
+
+/// Incoming transfers (direction in) the viewer may see: everything for administrators and tax
+/// officers; a merchant's own (owner, cashier); the stalls of their markets (managers).
+const SCOPE: &str = "t.direction = 'in' \
+    AND ($1 IS NULL OR t.merchant_id = $1) AND ($2 IS NULL OR t.stall_id = $2) \
+    AND ($3 IS NULL OR t.id > $3) \
+    AND ($4 IS NULL OR EXISTS (SELECT 1 FROM role_grants g WHERE g.person_id = $4 AND \
+        ((g.role IN ('merchant_owner', 'merchant_cashier') AND g.scope_id = t.merchant_id) OR \
+         (g.role = 'market_manager' AND EXISTS (SELECT 1 FROM stalls s \
+            WHERE s.id = t.stall_id AND s.market_id = g.scope_id)))))";
+
+pub async fn list(db: &Db, q: &ReceiptQuery, viewer: Option<i64>) -> sqlx::Result<Vec<Receipt>> {
+    let sql = format!(
+        "SELECT t.id, t.provider, t.amount, t.description, t.reference, t.occurred_at, \
+         t.match_kind, t.payment_request_id, t.stall_id, t.merchant_id, t.late \
+         FROM incoming_transfers t WHERE {SCOPE} ORDER BY t.id DESC LIMIT $5"
+    );
+    let limit = q.limit.unwrap_or(100).clamp(1, 500);
+    with_db!(db, p => sqlx::query_as::<_, Receipt>(sqlx::AssertSqlSafe(sql))
+        .bind(q.merchant_id).bind(q.stall_id).bind(q.since_id).bind(viewer).bind(limit)
+        .fetch_all(p).await)
+}
+
+/// Receipts, newest first.
+#[utoipa::path(get, path = "/api/v1/receipts", tag = "payments", params(ReceiptQuery),
+    responses((status = 200, body = Vec<Receipt>)))]
+pub async fn receipts(
+    State(st): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ReceiptQuery>,
+) -> ApiResult<Json<Vec<Receipt>>> {
+    Ok(Json(list(&st.db, &q, caller.person()?.viewer()).await?))
+}
+
+/// Receipts as they land, as Server-Sent Events (`event: receipt`, JSON data), from `since_id`
+/// on (default: only new ones).
+#[utoipa::path(get, path = "/api/v1/receipts/stream", tag = "payments", params(ReceiptQuery),
+    responses((status = 200, content_type = "text/event-stream", description = "One event per receipt")))]
+pub async fn stream(
+    State(st): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ReceiptQuery>,
+) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    let viewer = caller.person()?.viewer();
+    let start = match q.since_id {
+        Some(id) => id,
+        None => list(
+            &st.db,
+            &ReceiptQuery {
+                limit: Some(1),
+                ..q.clone()
+            },
+            viewer,
+        )
+        .await?
+        .first()
+        .map_or(0, |r| r.id),
+    };
+    let shutting_down = st.shutting_down.clone();
+    let stream = futures_util::stream::unfold(
+        (st.db.clone(), q, viewer, start, shutting_down),
+        |(db, q, viewer, last, mut down)| async move {
+            // Poll twice a second: a payment shows within a second on every server. The stream
+            // ends when the server shuts down, so that the graceful shutdown can finish.
+            loop {
+                if *down.borrow() {
+                    return None;
+                }
+                let query = ReceiptQuery {
+                    since_id: Some(last),
+                    limit: Some(100),
+                    ..q.clone()
+                };
+                match list(&db, &query, viewer).await {
+                    Ok(mut rows) if !rows.is_empty() => {
+                        rows.reverse();
+                        let next = rows.last().map_or(last, |r| r.id);
+                        let events: Vec<Result<Event, Infallible>> = rows
+                            .iter()
+                            .map(|r| {
+                                Ok(Event::default()
+                                    .event("receipt")
+                                    .id(r.id.to_string())
+                                    .json_data(r)
+                                    .unwrap_or_default())
+                            })
+                            .collect();
+                        return Some((
+                            futures_util::stream::iter(events),
+                            (db, q, viewer, next, down),
+                        ));
+                    }
+                    Ok(_) => {
+                        tokio::select! {
+                            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                            _ = down.changed() => return None,
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "receipt stream query failed");
+                        tokio::time::sleep(Duration::from_secs(2)).await;
+                    }
+                }
+            }
+        },
+    );
+    Ok(Sse::new(futures_util::StreamExt::flatten(stream)).keep_alive(KeepAlive::default()))
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema, sqlx::FromRow)]
+pub struct StallTotal {
+    pub stall_id: Option<i64>,
+    pub count: i64,
+    pub amount: i64,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct DayQuery {
+    /// `YYYY-MM-DD` in Asia/Ho_Chi_Minh; default today.
+    pub day: Option<String>,
+}
+
+/// Unix-µs bounds of a day in Asia/Ho_Chi_Minh (UTC+7, no daylight saving).
+pub fn day_bounds(day: Option<&str>) -> Option<(i64, i64)> {
+    const DAY_US: i64 = 86_400 * 1_000_000;
+    const OFFSET_US: i64 = 7 * 3600 * 1_000_000;
+    let start = match day {
+        Some(d) => {
+            let mut it = d.split('-');
+            let (y, m, dd) = (
+                it.next()?.parse().ok()?,
+                it.next()?.parse::<u8>().ok()?,
+                it.next()?.parse().ok()?,
+            );
+            if it.next().is_some() {
+                return None;
+            }
+            let date =
+                time::Date::from_calendar_date(y, time::Month::try_from(m).ok()?, dd).ok()?;
+            (date.midnight().assume_utc().unix_timestamp() * 1_000_000) - OFFSET_US
+        }
+        None => {
+            let now = crate::db::now_micros() + OFFSET_US;
+            now - now.rem_euclid(DAY_US) - OFFSET_US
+        }
+    };
+    Some((start, start + DAY_US))
+}
+
+/// Totals per stall for one day (Asia/Ho_Chi_Minh), scoped like the receipts. Every receipt
+/// here came by bank transfer (VietQR); cash sales are not recorded by this part.
+#[utoipa::path(get, path = "/api/v1/receipts/totals", tag = "payments", params(DayQuery),
+    responses((status = 200, body = Vec<StallTotal>)))]
+pub async fn totals(
+    State(st): State<AppState>,
+    caller: Caller,
+    Query(d): Query<DayQuery>,
+) -> ApiResult<Json<Vec<StallTotal>>> {
+    let (from, to) = day_bounds(d.day.as_deref()).ok_or_else(|| {
+        crate::error::ApiError::validation(vec![crate::error::FieldError::new(
+            "day",
+            "bad_date",
+            "Ngày dạng YYYY-MM-DD",
+            "Day as YYYY-MM-DD",
+        )])
+    })?;
+    Ok(Json(
+        day_totals(&st.db, caller.person()?.viewer(), from, to).await?,
+    ))
+}
+
+pub async fn day_totals(
+    db: &Db,
+    viewer: Option<i64>,
+    from: i64,
+    to: i64,
+) -> sqlx::Result<Vec<StallTotal>> {
+    let sql = format!(
+        "SELECT t.stall_id, COUNT(*) AS count, CAST(SUM(t.amount) AS BIGINT) AS amount \
+         FROM incoming_transfers t WHERE {SCOPE} AND t.occurred_at >= $5 AND t.occurred_at < $6 \
+         GROUP BY t.stall_id ORDER BY t.stall_id"
+    );
+    let none: Option<i64> = None;
+    with_db!(db, p => sqlx::query_as::<_, StallTotal>(sqlx::AssertSqlSafe(sql))
+        .bind(none).bind(none).bind(none).bind(viewer).bind(from).bind(to).fetch_all(p).await)
+}
+
+const LIVE_JS: &str = include_str!("../../assets/live.js");
+
+/// The live page: today's totals and receipts, updated as payments land, with an optional
+/// spoken announcement ("Đã nhận 35.000 đồng").
+pub async fn live_page(
+    State(st): State<AppState>,
+    caller: Caller,
+) -> Result<Response, crate::web::WebError> {
+    let viewer = caller.person()?.viewer();
+    let (from, to) = day_bounds(None).expect("today has bounds");
+    let totals = day_totals(&st.db, viewer, from, to).await?;
+    let recent = list(
+        &st.db,
+        &ReceiptQuery {
+            limit: Some(20),
+            ..Default::default()
+        },
+        viewer,
+    )
+    .await?;
+    let sum: i64 = totals.iter().map(|t| t.amount).sum();
+    let body = crate::web::layout_for(
+        &caller,
+        "Tiền về",
+        html! {
+            h1 { "Tiền về hôm nay" }
+            div.cards {
+                div.card { span.num #today-total { (super::dong(sum)) " đ" } span { "tổng hôm nay" } }
+                div.card { span.num #today-count { (totals.iter().map(|t| t.count).sum::<i64>()) } span { "giao dịch" } }
+            }
+            label.inline { input #speak type="checkbox"; " Đọc to khi có tiền về" }
+            h2 { "Theo quầy" }
+            div.table-wrap { table #totals {
+                thead { tr { th { "Quầy" } th { "Số giao dịch" } th { "Số tiền (đ)" } } }
+                tbody { @for t in &totals {
+                    tr { td { (t.stall_id.map_or("—".to_string(), |s| format!("#{s}"))) } td.num { (t.count) } td.num { (super::dong(t.amount)) } }
+                } }
+            } }
+            h2 { "Giao dịch mới nhất" }
+            ul #receipts {
+                @for r in &recent {
+                    li { strong { (super::dong(r.amount)) " đ" } " · " (crate::web::local_time(r.occurred_at)) " · " (r.description)
+                        @if r.late { " " span.tag { "trễ hạn" } } }
+                }
+            }
+            script { (PreEscaped(LIVE_JS)) }
+        },
+    );
+    Ok(body.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_bounds_are_vietnam_days() {
+        let (from, to) = day_bounds(Some("2026-11-26")).unwrap();
+        // 2026-11-26 00:00 in Hanoi is 2026-11-25 17:00 UTC.
+        assert_eq!(from, 1_796_144_400 * 1_000_000);
+        assert_eq!(to - from, 86_400 * 1_000_000);
+        assert!(day_bounds(Some("26/11/2026")).is_none());
+        let (f, t) = day_bounds(None).unwrap();
+        assert!(f <= crate::db::now_micros() && crate::db::now_micros() < t);
+    }
+}

@@ -1,0 +1,256 @@
+//! Bank notifications: `POST /api/v1/notifications/{provider}`. Each is checked by its
+//! provider's own scheme (crate `banknotify`), normalised to one record, stored once per
+//! provider transaction id (a retry answers 2xx and changes nothing), and matched: by reference,
+//! else by account + amount + time window (weaker), else to the stall whose account received it
+//! (a static code), else queued as unmatched. A late payment on an expired request is kept and
+//! flagged, never dropped.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use banknotify::{Direction, Notification, Provider};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::requests::{self, PaymentRequest};
+use crate::db::{Arg, Db, Tx, now_micros};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::server::AppState;
+use crate::with_db;
+
+/// A payment may arrive this long after its request expired and still match it by account
+/// and amount (as a weaker, late match).
+const AMOUNT_MATCH_GRACE_US: i64 = 10 * 60 * 1_000_000;
+
+fn headers_vec(h: &HeaderMap) -> Vec<(String, String)> {
+    h.iter()
+        .filter_map(|(k, v)| {
+            v.to_str()
+                .ok()
+                .map(|v| (k.as_str().to_string(), v.to_string()))
+        })
+        .collect()
+}
+
+fn provider_of(name: &str) -> ApiResult<Provider> {
+    name.parse().map_err(|_| ApiError::not_found("provider"))
+}
+
+fn notify_error(e: &banknotify::NotifyError) -> ApiError {
+    let status = if e.is_auth_failure() {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    ApiError::new(status, e.code(), &e.message_vi(), &e.to_string())
+}
+
+/// How a stored transfer was matched.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Matched {
+    pub match_kind: &'static str,
+    pub payment_request_id: Option<i64>,
+    pub stall_id: Option<i64>,
+    pub merchant_id: Option<i64>,
+    pub late: bool,
+}
+
+/// Receives a bank notification in the provider's own format (`payos`, `casso`, `sepay`,
+/// `vietqr`), checked by the provider's signature or token. Answers the provider's documented
+/// acknowledgement; a retry of a stored transaction answers the same and changes nothing.
+#[utoipa::path(post, path = "/api/v1/notifications/{provider}", tag = "payments",
+    request_body(content = Object, description = "The provider's webhook body, as it sends it"),
+    responses((status = 200, description = "Stored (or already stored)"),
+        (status = 401, body = ErrorBody), (status = 400, body = ErrorBody),
+        (status = 503, body = ErrorBody)))]
+pub async fn receive(
+    State(st): State<AppState>,
+    Path(provider): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    let provider = provider_of(&provider)?;
+    let secret = st.provider_secrets.get(provider).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "provider_not_configured",
+            "Chưa cấu hình khóa của nhà cung cấp",
+            "Provider secret not configured",
+        )
+    })?;
+    let now_s = now_micros() / 1_000_000;
+    let n = banknotify::verify(provider, &headers_vec(&headers), &body, secret, now_s)
+        .map_err(|e| notify_error(&e))?;
+    record(&st.db, &n).await?;
+    let ack = provider.ack_body(&n.provider_tx_id);
+    Ok(([(header::CONTENT_TYPE, "application/json")], ack).into_response())
+}
+
+/// VietQR.vn asks for a bearer token with HTTP basic auth (user `vietqr`, the configured
+/// password) before it calls the callback.
+#[utoipa::path(post, path = "/api/v1/notifications/vietqr/token", tag = "payments",
+    responses((status = 200, description = "`{access_token, token_type, expires_in}`"),
+        (status = 401, body = ErrorBody)))]
+pub async fn vietqr_token(State(st): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+    let secret = st.provider_secrets.get(Provider::Vietqr).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "provider_not_configured",
+            "Chưa cấu hình khóa của nhà cung cấp",
+            "Provider secret not configured",
+        )
+    })?;
+    banknotify::vietqr::check_token_request(&headers_vec(&headers), "vietqr", secret)
+        .map_err(|e| notify_error(&e))?;
+    let t = banknotify::vietqr::issue_token(
+        secret,
+        now_micros() / 1_000_000,
+        banknotify::vietqr::DEFAULT_TOKEN_TTL_SECS,
+    );
+    Ok(axum::Json(t).into_response())
+}
+
+/// Stores a verified notification exactly once and applies it to its payment request, in one
+/// transaction. Returns None when the provider's transaction was already stored.
+pub async fn record(db: &Db, n: &Notification) -> sqlx::Result<Option<Matched>> {
+    requests::expire_due(db).await?;
+    let matched = match_transfer(db, n).await?;
+    let mut tx = db.begin().await?;
+    let inserted = insert(&mut tx, n, &matched).await?;
+    if inserted && let Some(id) = matched.payment_request_id {
+        apply_to_request(&mut tx, id, n.amount).await?;
+    }
+    tx.commit().await?;
+    Ok(inserted.then_some(matched))
+}
+
+async fn insert(tx: &mut Tx, n: &Notification, m: &Matched) -> sqlx::Result<bool> {
+    let sql = "INSERT INTO incoming_transfers (provider, provider_tx_id, account_number, amount, \
+        direction, description, reference, occurred_at, received_at, match_kind, \
+        payment_request_id, stall_id, merchant_id, late, raw) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+        ON CONFLICT (provider, provider_tx_id) DO NOTHING";
+    let direction = match n.direction {
+        Direction::In => "in",
+        Direction::Out => "out",
+    };
+    let rows = tx
+        .execute(
+            sql,
+            &[
+                Arg::Text(n.provider.as_str().into()),
+                Arg::Text(n.provider_tx_id.clone()),
+                Arg::Text(n.account_number.clone()),
+                Arg::I64(n.amount),
+                Arg::Text(direction.into()),
+                Arg::Text(n.description.clone()),
+                Arg::OptText(n.reference.clone()),
+                Arg::I64(n.occurred_at_unix * 1_000_000),
+                Arg::I64(now_micros()),
+                Arg::Text(m.match_kind.into()),
+                Arg::OptI64(m.payment_request_id),
+                Arg::OptI64(m.stall_id),
+                Arg::OptI64(m.merchant_id),
+                Arg::Bool(m.late),
+                Arg::Text(n.raw.to_string()),
+            ],
+        )
+        .await?;
+    Ok(rows == 1)
+}
+
+/// Adds the amount to the request and recomputes its status in one statement (concurrent
+/// payments of one request cannot lose an update). An expired or cancelled request keeps its
+/// status; the transfer itself carries the `late` flag.
+async fn apply_to_request(tx: &mut Tx, id: i64, amount: i64) -> sqlx::Result<()> {
+    let sql = "UPDATE payment_requests SET paid_amount = paid_amount + $2, status = CASE \
+        WHEN status IN ('expired', 'cancelled') THEN status \
+        WHEN paid_amount + $2 = amount THEN 'paid' \
+        WHEN paid_amount + $2 < amount THEN 'partially_paid' \
+        ELSE 'overpaid' END WHERE id = $1";
+    tx.execute(sql, &[Arg::I64(id), Arg::I64(amount)]).await?;
+    Ok(())
+}
+
+fn matched(kind: &'static str, r: Option<&PaymentRequest>, late: bool) -> Matched {
+    Matched {
+        match_kind: kind,
+        payment_request_id: r.map(|r| r.id),
+        stall_id: r.map(|r| r.stall_id),
+        merchant_id: r.map(|r| r.merchant_id),
+        late,
+    }
+}
+
+async fn match_transfer(db: &Db, n: &Notification) -> sqlx::Result<Matched> {
+    if n.direction == Direction::Out {
+        return Ok(matched("outgoing", None, false));
+    }
+    let at = n.occurred_at_unix * 1_000_000;
+    if let Some(reference) = &n.reference
+        && let Some(r) = requests::by_reference(db, reference).await?
+    {
+        let late = matches!(r.status.as_str(), "expired" | "cancelled") || at > r.expires_at;
+        return Ok(matched("reference", Some(&r), late));
+    }
+    if let Some(r) = by_account_amount(db, &n.account_number, n.amount, at).await? {
+        let late = r.status == "expired" || at > r.expires_at;
+        return Ok(matched("account_amount", Some(&r), late));
+    }
+    if let Some((stall_id, merchant_id)) =
+        stall_of_account(db, &n.account_number, &n.description).await?
+    {
+        return Ok(Matched {
+            match_kind: "static",
+            payment_request_id: None,
+            stall_id: Some(stall_id),
+            merchant_id: Some(merchant_id),
+            late: false,
+        });
+    }
+    Ok(matched("unmatched", None, false))
+}
+
+/// Bank times come to the second (or the minute) from clocks that are not ours: a payment may
+/// carry a time a little before the request it pays.
+const CLOCK_SLACK_US: i64 = 120 * 1_000_000;
+
+/// The oldest open request to this account for exactly this amount, created before the payment
+/// (give or take the clock slack) and not expired longer ago than the grace period.
+async fn by_account_amount(
+    db: &Db,
+    account: &str,
+    amount: i64,
+    at: i64,
+) -> sqlx::Result<Option<PaymentRequest>> {
+    let id: Option<i64> = with_db!(db, p => sqlx::query_scalar(
+        "SELECT id FROM payment_requests WHERE account_number = $1 AND amount = $2 \
+         AND status IN ('created', 'expired') AND created_at <= $3 + $5 AND expires_at + $4 >= $3 \
+         ORDER BY created_at LIMIT 1")
+        .bind(account).bind(amount).bind(at).bind(AMOUNT_MATCH_GRACE_US).bind(CLOCK_SLACK_US)
+        .fetch_optional(p).await)?;
+    match id {
+        Some(id) => requests::by_id(db, id).await,
+        None => Ok(None),
+    }
+}
+
+/// The stall a transfer without a reference was for: the merchant owning the receiving account,
+/// and among its stalls the one whose code the memo names (the static code pre-fills
+/// "MARKET STALL"), else its first stall.
+async fn stall_of_account(db: &Db, account: &str, memo: &str) -> sqlx::Result<Option<(i64, i64)>> {
+    let rows: Vec<(i64, i64, String)> = with_db!(db, p => sqlx::query_as(
+        "SELECT s.id, s.merchant_id, s.code FROM bank_accounts a JOIN stalls s \
+         ON s.merchant_id = a.merchant_id WHERE a.account_number = $1 ORDER BY s.id")
+        .bind(account).fetch_all(p).await)?;
+    let memo: String = memo
+        .to_uppercase()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    let named = rows.iter().find(|(_, _, code)| {
+        let code: String = code.chars().filter(char::is_ascii_alphanumeric).collect();
+        !code.is_empty() && memo.contains(&code)
+    });
+    Ok(named.or(rows.first()).map(|(s, m, _)| (*s, *m)))
+}
