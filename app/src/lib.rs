@@ -15,6 +15,7 @@ pub mod qr;
 pub mod receipts;
 pub mod register;
 pub mod server;
+pub mod sim_bank;
 pub mod sms;
 pub mod text;
 pub mod web;

@@ -83,6 +83,47 @@ enum SimCommand {
         #[arg(long, default_value = "127.0.0.1:9090")]
         listen: std::net::SocketAddr,
     },
+    /// The buyer's bank app and the notification provider: scans VietQR codes, pays them, and
+    /// sends Halong correctly signed notifications in the provider's format, with faults.
+    Bank(BankArgs),
+}
+
+#[derive(clap::Args)]
+struct BankArgs {
+    /// Halong's base URL.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    target: String,
+    /// payos, casso, sepay or vietqr.
+    #[arg(long, default_value = "payos")]
+    provider: String,
+    /// The provider's secret, as configured in Halong (HALONG_PAYOS_CHECKSUM_KEY, …).
+    #[arg(long, env = "HALONG_SIM_SECRET", hide_env_values = true)]
+    secret: String,
+    /// A VietQR payload to pay (repeatable); each payment picks the next one.
+    #[arg(long)]
+    payload: Vec<String>,
+    /// A file with one payload per line.
+    #[arg(long)]
+    payloads: Option<PathBuf>,
+    /// The amount the buyer types for static codes.
+    #[arg(long)]
+    amount: Option<i64>,
+    /// Number of payments.
+    #[arg(long, default_value_t = 1)]
+    count: usize,
+    #[arg(long, default_value_t = 8)]
+    concurrency: usize,
+    /// Percent of notifications sent twice.
+    #[arg(long, default_value_t = 0)]
+    duplicate_pct: u64,
+    /// Percent of notifications never sent.
+    #[arg(long, default_value_t = 0)]
+    drop_pct: u64,
+    /// Random delay before each notification, up to this many milliseconds (reorders them).
+    #[arg(long, default_value_t = 0)]
+    max_delay_ms: u64,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
 }
 
 #[derive(Subcommand)]
@@ -169,6 +210,7 @@ async fn run(command: Command) -> anyhow::Result<std::process::ExitCode> {
         Command::Qr(q) => return qr(q),
         Command::Admin(a) => admin(a).await?,
         Command::Sim(SimCommand::Sms { listen }) => halong::sms::run_sim(listen).await?,
+        Command::Sim(SimCommand::Bank(args)) => sim_bank(args).await?,
         Command::Openapi => {
             let (_, api) = halong::api::router();
             println!("{}", api.to_pretty_json()?);
@@ -359,5 +401,49 @@ async fn admin(command: AdminCommand) -> anyhow::Result<()> {
             state.db.close().await;
         }
     }
+    Ok(())
+}
+
+async fn sim_bank(a: BankArgs) -> anyhow::Result<()> {
+    use halong::sim_bank::{BankSim, Faults, scan_and_pay};
+    let provider = a
+        .provider
+        .parse()
+        .map_err(|_| anyhow::anyhow!("unknown provider {}", a.provider))?;
+    let mut codes = a.payload.clone();
+    if let Some(file) = &a.payloads {
+        codes.extend(
+            std::fs::read_to_string(file)?
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(String::from),
+        );
+    }
+    anyhow::ensure!(!codes.is_empty(), "give --payload or --payloads");
+    // Numeric ids (Casso and SePay require them), unique across runs.
+    let base = u64::try_from(halong::db::now_micros())? * 1000;
+    let payments = (0..a.count)
+        .map(|i| {
+            scan_and_pay(
+                &codes[i % codes.len()],
+                a.amount,
+                &(base + i as u64).to_string(),
+            )
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let sim = BankSim {
+        target: a.target,
+        provider,
+        secret: a.secret,
+        faults: Faults {
+            duplicate_pct: a.duplicate_pct,
+            drop_pct: a.drop_pct,
+            max_delay: std::time::Duration::from_millis(a.max_delay_ms),
+        },
+        seed: a.seed,
+    };
+    let report = sim.run(payments, a.concurrency).await;
+    println!("{}", serde_json::to_string_pretty(&report)?);
     Ok(())
 }

@@ -404,3 +404,116 @@ async fn the_merchant_sees_each_payment_as_it_lands() {
         .expect("graceful stop with an open stream");
     drop(stream);
 }
+
+/// The bank simulator pays codes with duplicated, delayed (reordered) and dropped
+/// notifications; every acknowledged transfer is counted exactly once, dropped ones not at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bank_simulator_with_faults_counts_each_payment_once() {
+    use halong::sim_bank::{BankSim, Faults, scan_and_pay};
+    let s = shop().await;
+    let r = request(&s, 50_000).await;
+    let stall_code = s
+        .owner
+        .get(s.app.url(&format!("/api/v1/stalls/{}/sign", s.stall)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stall_code.status(), 200);
+    let static_payload = {
+        let db = s.app.running.as_ref().unwrap().state.db.clone();
+        halong::qr::stall_code(&db, s.stall)
+            .await
+            .unwrap()
+            .unwrap()
+            .qr
+            .encode()
+            .unwrap()
+    };
+    let mut payments = vec![scan_and_pay(r["payload"].as_str().unwrap(), None, "900000").unwrap()];
+    for i in 1..120 {
+        payments.push(
+            scan_and_pay(
+                &static_payload,
+                Some(1_000 + i),
+                &format!("{}", 900_000 + i),
+            )
+            .unwrap(),
+        );
+    }
+    let sim = BankSim {
+        target: format!("http://{}", s.app.addr),
+        provider: Provider::Payos,
+        secret: SECRET.into(),
+        faults: Faults {
+            duplicate_pct: 40,
+            drop_pct: 10,
+            max_delay: std::time::Duration::from_millis(100),
+        },
+        seed: 7,
+    };
+    let report = sim.run(payments.clone(), 16).await;
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert!(
+        report.duplicates_sent > 20 && !report.dropped.is_empty(),
+        "faults happened: {report:?}"
+    );
+    assert_eq!(report.acknowledged.len() + report.dropped.len(), 120);
+    let stored: Value = s
+        .app
+        .client
+        .get(s.app.url("/api/v1/receipts?limit=500"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut ids: Vec<i64> = stored
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["amount"].as_i64().unwrap())
+        .collect();
+    ids.sort_unstable();
+    let mut expected: Vec<i64> = payments
+        .iter()
+        .filter(|p| report.acknowledged.contains(&p.provider_tx_id))
+        .map(|p| p.amount)
+        .collect();
+    expected.sort_unstable();
+    assert_eq!(
+        ids, expected,
+        "each acknowledged payment exactly once, dropped ones absent"
+    );
+    if report.acknowledged.contains(&"900000".to_string()) {
+        assert_eq!(request_status(&s, &r["id"]).await, ("paid".into(), 50_000));
+    }
+    // The CLI runs the same simulator.
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_halong"))
+        .args([
+            "sim",
+            "bank",
+            "--target",
+            &format!("http://{}", s.app.addr),
+            "--provider",
+            "sepay",
+            "--payload",
+            &static_payload,
+            "--amount",
+            "2500",
+            "--count",
+            "3",
+        ])
+        .env("HALONG_SIM_SECRET", SECRET)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cli: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(cli["acknowledged"].as_array().unwrap().len(), 3);
+    s.app.stop().await;
+}
