@@ -107,6 +107,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(crate::receipts::live::receipts))
         .routes(routes!(crate::receipts::live::stream))
         .routes(routes!(crate::receipts::live::totals))
+        .routes(routes!(crate::receipts::live::assign))
         .split_for_parts();
     (router, api)
 }

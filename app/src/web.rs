@@ -63,6 +63,11 @@ pub fn router() -> Router<AppState> {
         )
         .route("/audit", get(crate::auth::routes::audit_page))
         .route("/live", get(crate::receipts::live::live_page))
+        .route("/unmatched", get(crate::receipts::live::unmatched_page))
+        .route(
+            "/unmatched/{id}/assign",
+            axum::routing::post(crate::receipts::live::unmatched_assign),
+        )
 }
 
 /// A print document: one stall sign per A6 page.
@@ -189,6 +194,7 @@ fn layout_with(caller: Option<&Caller>, title: &str, body: Markup) -> Markup {
                         }
                         @if person.is_some_and(|p| p.is_admin()) {
                             a href="/audit" { "Nhật ký" }
+                            a href="/unmatched" { "Chưa khớp" }
                         }
                         @match (person, caller) {
                             (Some(p), Some(c)) => {

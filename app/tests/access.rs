@@ -75,6 +75,8 @@ fn expected(method: &str, path: &str) -> Option<&'static [&'static str]> {
             STAFF
         }
         ("GET", "/live") => STAFF,
+        ("GET", "/unmatched")
+        | ("POST", "/unmatched/{id}/assign" | "/api/v1/receipts/{id}/assign") => ADMIN_ONLY,
         ("POST", "/api/v1/organisations/{id}/members") => ADMIN_ONLY,
         ("GET", "/" | "/assets/app.css" | "/signin") => ALL,
         ("POST", "/signin/otp" | "/signin/verify" | "/signin/password") => ALL,

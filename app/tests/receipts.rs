@@ -517,3 +517,46 @@ async fn bank_simulator_with_faults_counts_each_payment_once() {
     assert_eq!(cli["acknowledged"].as_array().unwrap().len(), 3);
     s.app.stop().await;
 }
+
+#[tokio::test]
+async fn an_unmatched_receipt_is_assigned_by_hand_once() {
+    let s = shop().await;
+    notify(
+        &s,
+        Provider::Casso,
+        &transfer("8001", "555000111", 9_000, "khong ro"),
+    )
+    .await;
+    let page = s.app.get("/unmatched").await.text().await.unwrap();
+    assert!(page.contains("9.000") && page.contains("khong ro"));
+    let id = receipts(&s, &s.app.client).await[0]["id"].as_i64().unwrap();
+    let (status, r) = s
+        .app
+        .post_json(
+            &format!("/api/v1/receipts/{id}/assign"),
+            &json!({"stall_id": s.stall}),
+        )
+        .await;
+    assert_eq!(
+        (status, r["match_kind"].as_str(), r["stall_id"].as_i64()),
+        (200, Some("manual"), Some(s.stall))
+    );
+    let (status, e) = s
+        .app
+        .post_json(
+            &format!("/api/v1/receipts/{id}/assign"),
+            &json!({"stall_id": s.stall}),
+        )
+        .await;
+    assert_eq!(
+        (status, e["code"].as_str()),
+        (409, Some("not_unmatched")),
+        "matched receipts are not edited"
+    );
+    assert_eq!(
+        receipts(&s, &s.owner).await.len(),
+        1,
+        "the stall's owner now sees it"
+    );
+    s.app.stop().await;
+}

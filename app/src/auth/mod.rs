@@ -97,6 +97,7 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/receipts", Staff),
     ("GET", "/api/v1/receipts/stream", Staff),
     ("GET", "/api/v1/receipts/totals", Staff),
+    ("POST", "/api/v1/receipts/{id}/assign", Admin),
     // identity
     ("POST", "/api/v1/auth/otp/request", Public),
     ("POST", "/api/v1/auth/otp/verify", Public),
@@ -144,6 +145,8 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ("POST", "/merchants/{id}/accounts", Staff),
     ("GET", "/audit", Admin),
     ("GET", "/live", Staff),
+    ("GET", "/unmatched", Admin),
+    ("POST", "/unmatched/{id}/assign", Admin),
     // the SMS simulator, mounted only in demo mode
     ("GET", "/sim/sms", Public),
     ("GET", "/sim/sms/messages.json", Public),

@@ -302,3 +302,132 @@ mod tests {
         assert!(f <= crate::db::now_micros() && crate::db::now_micros() < t);
     }
 }
+
+/// Unmatched receipts (no reference, no known account): administrators assign them to a stall.
+pub async fn unmatched(db: &Db) -> sqlx::Result<Vec<Receipt>> {
+    with_db!(db, p => sqlx::query_as::<_, Receipt>(
+        "SELECT t.id, t.provider, t.amount, t.description, t.reference, t.occurred_at, \
+         t.match_kind, t.payment_request_id, t.stall_id, t.merchant_id, t.late \
+         FROM incoming_transfers t WHERE t.match_kind = 'unmatched' ORDER BY t.id")
+        .fetch_all(p).await)
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct Assign {
+    pub stall_id: i64,
+}
+
+/// Resolves an unmatched receipt by hand: it becomes a receipt of the stall (`match_kind`
+/// `manual`, who resolved it is kept). Only unmatched receipts can be assigned; matched ones are
+/// corrected by new records, never edited.
+pub async fn assign_receipt(
+    db: &Db,
+    receipt_id: i64,
+    stall_id: i64,
+    by: i64,
+) -> crate::error::ApiResult<Receipt> {
+    use crate::error::{ApiError, FieldError};
+    let stall = crate::register::store::get_stall(db, stall_id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::validation(vec![FieldError::new(
+                "stall_id",
+                "unknown_stall",
+                "Không có quầy này",
+                "No such stall",
+            )])
+        })?;
+    let merchant = stall.merchant_id.ok_or_else(|| {
+        ApiError::validation(vec![FieldError::new(
+            "stall_id",
+            "no_merchant",
+            "Quầy chưa có người bán",
+            "The stall has no merchant",
+        )])
+    })?;
+    let n = with_db!(db, p => sqlx::query(
+        "UPDATE incoming_transfers SET match_kind = 'manual', stall_id = $2, merchant_id = $3, \
+         resolved_by = $4 WHERE id = $1 AND match_kind = 'unmatched'")
+        .bind(receipt_id).bind(stall_id).bind(merchant).bind(by).execute(p).await?.rows_affected());
+    if n == 0 {
+        return Err(ApiError::conflict(
+            "not_unmatched",
+            "Giao dịch không ở hàng chờ xử lý",
+            "The receipt is not waiting to be matched",
+        ));
+    }
+    let q = ReceiptQuery {
+        since_id: Some(receipt_id - 1),
+        limit: Some(1),
+        ..Default::default()
+    };
+    let rows = list(db, &q, None).await?;
+    rows.into_iter()
+        .find(|r| r.id == receipt_id)
+        .ok_or_else(ApiError::internal)
+}
+
+/// Assigns an unmatched receipt to a stall (administrators).
+#[utoipa::path(post, path = "/api/v1/receipts/{id}/assign", tag = "payments", request_body = Assign,
+    responses((status = 200, body = Receipt), (status = 409, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+pub async fn assign(
+    State(st): State<AppState>,
+    caller: Caller,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Receipt>> {
+    let a: Assign = crate::error::parse_json(&body)?;
+    Ok(Json(
+        assign_receipt(&st.db, id, a.stall_id, caller.person()?.person_id).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct AssignForm {
+    #[serde(default)]
+    pub stall_id: String,
+}
+
+/// The queue of unmatched receipts, with a form per receipt.
+pub async fn unmatched_page(
+    State(st): State<AppState>,
+    caller: Caller,
+) -> Result<Response, crate::web::WebError> {
+    let rows = unmatched(&st.db).await?;
+    let body = crate::web::layout_for(
+        &caller,
+        "Giao dịch chưa khớp",
+        html! {
+            h1 { "Giao dịch chưa khớp (" (rows.len()) ")" }
+            p { "Tiền về tài khoản không thuộc quầy nào và không có mã tham chiếu. Hãy gán cho đúng quầy." }
+            @for r in &rows {
+                form.card method="post" action={ "/unmatched/" (r.id) "/assign" } {
+                    (crate::web::csrf_input(&caller))
+                    p { strong { (super::dong(r.amount)) " đ" } " · " (crate::web::local_time(r.occurred_at)) " · " (r.provider) " · " (r.description) }
+                    label { "Mã số quầy (id)" input type="number" name="stall_id" required; }
+                    button type="submit" { "Gán cho quầy" }
+                }
+            }
+        },
+    );
+    Ok(body.into_response())
+}
+
+pub async fn unmatched_assign(
+    State(st): State<AppState>,
+    caller: Caller,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    axum::extract::Form(f): axum::extract::Form<AssignForm>,
+) -> Result<Response, crate::web::WebError> {
+    let stall: i64 = f.stall_id.trim().parse().map_err(|_| {
+        crate::error::ApiError::validation(vec![crate::error::FieldError::new(
+            "stall_id",
+            "not_a_number",
+            "Phải là số",
+            "Must be a number",
+        )])
+    })?;
+    assign_receipt(&st.db, id, stall, caller.person()?.person_id).await?;
+    Ok(axum::response::Redirect::to("/unmatched").into_response())
+}
