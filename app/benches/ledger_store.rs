@@ -14,7 +14,8 @@
 //! commit gathers them),
 //! `retry_8000` (the same batches again: 8,000 × `Exists` each). Then a criterion
 //! measurement of one 8,000-transfer batch. `HALONG_BENCH_TRANSFERS` (default 400,000) sets
-//! the transfers per scenario; `HALONG_BENCH_SKIP_CRITERION=1` skips criterion.
+//! the transfers per scenario; `HALONG_BENCH_SKIP_CRITERION=1` skips criterion;
+//! `HALONG_BENCH_ONLY=sqlite|postgres` runs one engine.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -229,6 +230,9 @@ fn main() {
     let mut engines = vec!["sqlite"];
     if std::env::var("HALONG_BENCH_PG").is_ok() {
         engines.push("postgres");
+    }
+    if let Ok(only) = std::env::var("HALONG_BENCH_ONLY") {
+        engines.retain(|engine| *engine == only);
     }
     for engine in engines {
         let bench = runtime.block_on(run_engine(engine, total));

@@ -7,12 +7,15 @@
 //!
 //! 1. locks: SQLite `BEGIN IMMEDIATE`; PostgreSQL `pg_advisory_xact_lock` (one key for the
 //!    whole ledger), which serialises the writers of every app server sharing the database;
+//!    then reads `ledger_writer.version`: unless it is the version this process committed
+//!    last (another writer committed in between), the in-memory account cache is dropped;
 //! 2. prefetches only what the batch reads (`ledger::references`): one `IN (…)` query for the
-//!    transfers (idempotency + pending ids), one for the pending transfers that expired, one
-//!    for the accounts, and `MAX(timestamp)`;
-//! 3. applies each request with a **fresh** in-memory [`ledger::Ledger`] (a per-batch cache:
-//!    nothing survives the batch, so another server's writes are always seen);
-//! 4. persists [`ledger::Ledger::take_effect`] with set-based statements and commits;
+//!    transfers (idempotency + pending ids, always from the database), one for the pending
+//!    transfers that expired, one for the accounts not in the cache, and `MAX(timestamp)`;
+//! 3. applies each request, in arrival order, with a fresh [`ledger::Ledger`] loaded with
+//!    exactly those rows;
+//! 4. persists [`ledger::Ledger::take_effect`] with set-based statements, bumps the writer
+//!    version, and commits;
 //! 5. only then answers the callers. If anything fails, the transaction rolls back, every
 //!    caller of the batch gets [`LedgerStoreError::Database`] and the cache is dropped — a
 //!    success is never answered for something not committed.
