@@ -75,6 +75,7 @@ fn expected(method: &str, path: &str) -> Option<&'static [&'static str]> {
             STAFF
         }
         ("GET", "/live") => STAFF,
+        ("POST", "/api/v1/statements/reconcile" | "/api/v1/statements/post") => ADMIN_ONLY,
         ("GET", "/unmatched")
         | ("POST", "/unmatched/{id}/assign" | "/api/v1/receipts/{id}/assign") => ADMIN_ONLY,
         ("POST", "/api/v1/organisations/{id}/members") => ADMIN_ONLY,

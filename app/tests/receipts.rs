@@ -560,3 +560,63 @@ async fn an_unmatched_receipt_is_assigned_by_hand_once() {
     );
     s.app.stop().await;
 }
+
+#[tokio::test]
+async fn a_bank_statement_is_reconciled_and_missing_lines_posted_once() {
+    let s = shop().await;
+    notify(
+        &s,
+        Provider::Payos,
+        &transfer("8101", &s.account, 11_000, "HL-1 A-1"),
+    )
+    .await;
+    notify(
+        &s,
+        Provider::Payos,
+        &transfer("8102", &s.account, 22_000, "HL-1 A-1"),
+    )
+    .await;
+    let now = halong::web::local_time(halong::db::now_micros());
+    let (d, m, y) = (&now[0..2], &now[3..5], &now[6..10]);
+    let today = format!("{y}-{m}-{d}");
+    let time = format!("{today} {}", &now[11..19]);
+    // The statement has the first (by the bank's id), a line nobody reported, and a debit.
+    let csv = format!(
+        "Mã giao dịch,Thời gian,Số tiền,Nội dung\nFT8101,{time},11.000,HL-1 A-1\nFT9999,{time},33.000,tien hang\nFT9998,{time},-1.000,phi\n"
+    );
+    let url = s.app.url(&format!(
+        "/api/v1/statements/reconcile?account={}&from={today}&to={today}",
+        s.account
+    ));
+    let r: Value = s
+        .app
+        .client
+        .post(&url)
+        .body(csv)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["matched"], 1, "{r}");
+    assert_eq!(r["missing_in_halong"][0]["transaction_id"], "FT9999");
+    assert_eq!(r["missing_in_statement"][0]["amount"], 22_000);
+    let post = json!({"account": s.account, "lines": r["missing_in_halong"]});
+    let (status, p) = s.app.post_json("/api/v1/statements/post", &post).await;
+    assert_eq!((status, p["posted"].as_i64()), (200, Some(1)));
+    let (_, p) = s.app.post_json("/api/v1/statements/post", &post).await;
+    assert_eq!(
+        (p["posted"].as_i64(), p["already"].as_i64()),
+        (Some(0), Some(1)),
+        "posting twice changes nothing"
+    );
+    let all = receipts(&s, &s.owner).await;
+    assert_eq!(all.len(), 3);
+    assert_eq!(all[0]["provider"], "statement");
+    assert_eq!(
+        all[0]["match_kind"], "static",
+        "a posted line is matched like a notification"
+    );
+    s.app.stop().await;
+}

@@ -29,6 +29,8 @@ CREATE TABLE incoming_transfers (
     direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
     description TEXT NOT NULL,
     reference TEXT,
+    -- the bank's own transaction id, as printed on statements
+    bank_reference TEXT,
     occurred_at BIGINT NOT NULL,
     received_at BIGINT NOT NULL,
     -- 'reference' (matched by the request's reference), 'account_amount' (weaker: account,

@@ -98,6 +98,8 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/receipts/stream", Staff),
     ("GET", "/api/v1/receipts/totals", Staff),
     ("POST", "/api/v1/receipts/{id}/assign", Admin),
+    ("POST", "/api/v1/statements/reconcile", Admin),
+    ("POST", "/api/v1/statements/post", Admin),
     // identity
     ("POST", "/api/v1/auth/otp/request", Public),
     ("POST", "/api/v1/auth/otp/verify", Public),

@@ -6,6 +6,7 @@
 pub mod live;
 pub mod notify;
 pub mod requests;
+pub mod statements;
 
 /// `35000` → `35.000` (Vietnamese thousands separator).
 pub fn dong(amount: i64) -> String {

@@ -113,10 +113,16 @@ pub async fn vietqr_token(State(st): State<AppState>, headers: HeaderMap) -> Api
 /// Stores a verified notification exactly once and applies it to its payment request, in one
 /// transaction. Returns None when the provider's transaction was already stored.
 pub async fn record(db: &Db, n: &Notification) -> sqlx::Result<Option<Matched>> {
+    record_from(db, n.provider.as_str(), n).await
+}
+
+/// As [`record`], for a transfer learnt from `source` (a provider, or `statement` for lines
+/// posted from a bank statement).
+pub async fn record_from(db: &Db, source: &str, n: &Notification) -> sqlx::Result<Option<Matched>> {
     requests::expire_due(db).await?;
     let matched = match_transfer(db, n).await?;
     let mut tx = db.begin().await?;
-    let inserted = insert(&mut tx, n, &matched).await?;
+    let inserted = insert(&mut tx, source, n, &matched).await?;
     if inserted && let Some(id) = matched.payment_request_id {
         apply_to_request(&mut tx, id, n.amount).await?;
     }
@@ -124,11 +130,11 @@ pub async fn record(db: &Db, n: &Notification) -> sqlx::Result<Option<Matched>> 
     Ok(inserted.then_some(matched))
 }
 
-async fn insert(tx: &mut Tx, n: &Notification, m: &Matched) -> sqlx::Result<bool> {
+async fn insert(tx: &mut Tx, source: &str, n: &Notification, m: &Matched) -> sqlx::Result<bool> {
     let sql = "INSERT INTO incoming_transfers (provider, provider_tx_id, account_number, amount, \
         direction, description, reference, occurred_at, received_at, match_kind, \
-        payment_request_id, stall_id, merchant_id, late, raw) \
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+        payment_request_id, stall_id, merchant_id, late, raw, bank_reference) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
         ON CONFLICT (provider, provider_tx_id) DO NOTHING";
     let direction = match n.direction {
         Direction::In => "in",
@@ -138,7 +144,7 @@ async fn insert(tx: &mut Tx, n: &Notification, m: &Matched) -> sqlx::Result<bool
         .execute(
             sql,
             &[
-                Arg::Text(n.provider.as_str().into()),
+                Arg::Text(source.into()),
                 Arg::Text(n.provider_tx_id.clone()),
                 Arg::Text(n.account_number.clone()),
                 Arg::I64(n.amount),
@@ -153,6 +159,7 @@ async fn insert(tx: &mut Tx, n: &Notification, m: &Matched) -> sqlx::Result<bool
                 Arg::OptI64(m.merchant_id),
                 Arg::Bool(m.late),
                 Arg::Text(n.raw.to_string()),
+                Arg::OptText(n.bank_reference.clone()),
             ],
         )
         .await?;
