@@ -295,7 +295,7 @@ mod tests {
     fn day_bounds_are_vietnam_days() {
         let (from, to) = day_bounds(Some("2026-11-26")).unwrap();
         // 2026-11-26 00:00 in Hanoi is 2026-11-25 17:00 UTC.
-        assert_eq!(from, 1_796_144_400 * 1_000_000);
+        assert_eq!(from, 1_795_626_000 * 1_000_000);
         assert_eq!(to - from, 86_400 * 1_000_000);
         assert!(day_bounds(Some("26/11/2026")).is_none());
         let (f, t) = day_bounds(None).unwrap();
