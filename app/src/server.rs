@@ -39,6 +39,11 @@ pub struct AppState {
     /// end so that the graceful shutdown can finish.
     pub shutting_down: tokio::sync::watch::Receiver<bool>,
     shutdown_tx: Arc<tokio::sync::watch::Sender<bool>>,
+    /// Nudges the task that posts receipts to the ledger.
+    pub post_receipts: tokio::sync::mpsc::Sender<()>,
+    /// The other end, taken by the server when it starts the posting task (commands that only
+    /// use the database do not start it).
+    post_receipts_rx: Arc<std::sync::Mutex<Option<tokio::sync::mpsc::Receiver<()>>>>,
 }
 
 impl AppState {
@@ -78,6 +83,7 @@ pub async fn prepare_at(config: &Config, public_addr: SocketAddr) -> anyhow::Res
     }
     let (_, api) = crate::api::router();
     let (shutdown_tx, shutting_down) = tokio::sync::watch::channel(false);
+    let (post_receipts, wake) = tokio::sync::mpsc::channel(1);
     let s = &config.sms;
     let (sms, sms_sim): (Arc<dyn SmsSender>, _) = match (&s.url, config.demo) {
         (Some(url), _) => (
@@ -106,6 +112,8 @@ pub async fn prepare_at(config: &Config, public_addr: SocketAddr) -> anyhow::Res
         provider_secrets: Arc::new(config.providers.clone()),
         shutting_down,
         shutdown_tx: Arc::new(shutdown_tx),
+        post_receipts,
+        post_receipts_rx: Arc::new(std::sync::Mutex::new(Some(wake))),
     })
 }
 
@@ -193,6 +201,18 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     let state = prepare_at(config, addr).await?;
+    // One ledger writer per process; its batches are serialised across servers in the database.
+    let wake = state.post_receipts_rx.lock().expect("lock").take();
+    if let Some(wake) = wake {
+        let store =
+            crate::payments::ledger_store::LedgerStore::start(state.db.clone(), Default::default());
+        crate::receipts::posting::spawn_sweeper(
+            state.db.clone(),
+            store,
+            wake,
+            state.shutting_down.clone(),
+        );
+    }
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let app = router(state.clone());
     let task = tokio::spawn(async move {

@@ -42,8 +42,11 @@ CREATE TABLE incoming_transfers (
     merchant_id BIGINT REFERENCES merchants(id),
     late BOOLEAN NOT NULL DEFAULT FALSE,
     resolved_by BIGINT,
+    -- set once the receipt's ledger transfer is committed (posting is idempotent by id)
+    ledger_posted BOOLEAN NOT NULL DEFAULT FALSE,
     raw TEXT NOT NULL,
     UNIQUE (provider, provider_tx_id)
 );
 CREATE INDEX incoming_transfers_merchant ON incoming_transfers(merchant_id, id);
 CREATE INDEX incoming_transfers_account ON incoming_transfers(account_number, occurred_at);
+CREATE INDEX incoming_transfers_unposted ON incoming_transfers(ledger_posted, id);

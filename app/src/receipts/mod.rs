@@ -5,6 +5,7 @@
 
 pub mod live;
 pub mod notify;
+pub mod posting;
 pub mod requests;
 pub mod statements;
 

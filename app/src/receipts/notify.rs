@@ -81,7 +81,10 @@ pub async fn receive(
     let now_s = now_micros() / 1_000_000;
     let n = banknotify::verify(provider, &headers_vec(&headers), &body, secret, now_s)
         .map_err(|e| notify_error(&e))?;
-    record(&st.db, &n).await?;
+    if record(&st.db, &n).await?.is_some() {
+        // Full channel = a wake-up is already pending: nothing to do.
+        let _ = st.post_receipts.try_send(());
+    }
     let ack = provider.ack_body(&n.provider_tx_id);
     Ok(([(header::CONTENT_TYPE, "application/json")], ack).into_response())
 }
