@@ -20,7 +20,11 @@ trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.5; done
 token=$("$bin" admin token --phone 0900000001 --scope read 2>/dev/null)
 base="http://127.0.0.1:$port"
-stall=$(curl -sf -H "Authorization: Bearer $token" "$base/api/v1/stalls?status=active&per_page=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')
+# A stall whose merchant has a payout account (so that it has a code).
+stall=""
+for id in $(curl -sf -H "Authorization: Bearer $token" "$base/api/v1/stalls?status=active&per_page=50" | python3 -c 'import json,sys; print(" ".join(str(s["id"]) for s in json.load(sys.stdin)["items"]))'); do
+  if curl -sf -o /dev/null -H "Authorization: Bearer $token" "$base/api/v1/stalls/$id/qr.svg"; then stall=$id; break; fi
+done
 run() {
   echo "== $1"
   wrk -t2 -c"$conns" -d"${duration}s" --latency -H "Authorization: Bearer $token" "$base$1" \
