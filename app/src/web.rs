@@ -814,6 +814,20 @@ impl MarketForm {
     }
 }
 
+/// The commune a market or merchant is in; starts on "— chọn … —" so that nothing is saved by
+/// accident.
+fn place_field(st: &AppState, value: &str, errors: &[FieldError]) -> Markup {
+    let places: Vec<(String, String)> = st
+        .places
+        .communes()
+        .map(|p| (p.code.clone(), p.full_name()))
+        .collect();
+    let options: Vec<(&str, &str)> = std::iter::once(("", "— chọn xã/phường/đặc khu —"))
+        .chain(places.iter().map(|(a, b)| (a.as_str(), b.as_str())))
+        .collect();
+    select_field("Xã/phường/đặc khu", "place_code", value, &options, errors)
+}
+
 fn market_form(
     caller: &Caller,
     st: &AppState,
@@ -826,14 +840,6 @@ fn market_form(
         .iter()
         .map(|s| (*s, status_vi(s)))
         .collect();
-    let places: Vec<(String, String)> = st
-        .places
-        .communes()
-        .map(|p| (p.code.clone(), p.full_name()))
-        .collect();
-    let place_opts: Vec<(&str, &str)> = std::iter::once(("", "— chọn xã/phường/đặc khu —"))
-        .chain(places.iter().map(|(a, b)| (a.as_str(), b.as_str())))
-        .collect();
     form_page(
         caller,
         title,
@@ -844,7 +850,7 @@ fn market_form(
             (text_field("Mã chợ", "code", &f.code, errors))
             (text_field("Tên chợ", "name", &f.name, errors))
             (text_field("Địa chỉ", "address", &f.address, errors))
-            (select_field("Xã/phường/đặc khu", "place_code", &f.place_code, &place_opts, errors))
+            (place_field(st, &f.place_code, errors))
             (text_field("Số điểm kinh doanh", "business_points", &f.business_points, errors))
             (select_field("Xếp hạng riêng (nếu khác hạng theo số điểm)", "class_override", &f.class_override,
                 &[("", "— theo số điểm kinh doanh —"), ("1", "Hạng 1"), ("2", "Hạng 2"), ("3", "Hạng 3")], errors))
@@ -1224,14 +1230,6 @@ fn merchant_form(
         .iter()
         .map(|s| (*s, kind_vi(s)))
         .collect();
-    let places: Vec<(String, String)> = st
-        .places
-        .communes()
-        .map(|p| (p.code.clone(), p.full_name()))
-        .collect();
-    let place_opts: Vec<(&str, &str)> = std::iter::once(("", "— chọn xã/phường/đặc khu —"))
-        .chain(places.iter().map(|(a, b)| (a.as_str(), b.as_str())))
-        .collect();
     let checks = [
         ("cash", &f.cash),
         ("vietqr", &f.vietqr),
@@ -1251,7 +1249,7 @@ fn merchant_form(
             (text_field("Chủ hộ / người đại diện", "owner_name", &f.owner_name, errors))
             (text_field("Điện thoại", "phone", &f.phone, errors))
             (text_field("Địa chỉ", "address", &f.address, errors))
-            (select_field("Xã/phường/đặc khu", "place_code", &f.place_code, &place_opts, errors))
+            (place_field(st, &f.place_code, errors))
             fieldset {
                 legend { "Phương thức thanh toán chấp nhận" }
                 @for (k, v) in checks {
