@@ -41,6 +41,8 @@ pub struct AppState {
     shutdown_tx: Arc<tokio::sync::watch::Sender<bool>>,
     /// Nudges the task that posts receipts to the ledger.
     pub post_receipts: tokio::sync::mpsc::Sender<()>,
+    /// Stores bank notifications with group commit.
+    pub receipt_writer: crate::receipts::writer::ReceiptWriter,
     /// The other end, taken by the server when it starts the posting task (commands that only
     /// use the database do not start it).
     post_receipts_rx: Arc<std::sync::Mutex<Option<tokio::sync::mpsc::Receiver<()>>>>,
@@ -84,6 +86,7 @@ pub async fn prepare_at(config: &Config, public_addr: SocketAddr) -> anyhow::Res
     let (_, api) = crate::api::router();
     let (shutdown_tx, shutting_down) = tokio::sync::watch::channel(false);
     let (post_receipts, wake) = tokio::sync::mpsc::channel(1);
+    let receipt_writer = crate::receipts::writer::ReceiptWriter::start(db.clone());
     let s = &config.sms;
     let (sms, sms_sim): (Arc<dyn SmsSender>, _) = match (&s.url, config.demo) {
         (Some(url), _) => (
@@ -113,6 +116,7 @@ pub async fn prepare_at(config: &Config, public_addr: SocketAddr) -> anyhow::Res
         shutting_down,
         shutdown_tx: Arc::new(shutdown_tx),
         post_receipts,
+        receipt_writer,
         post_receipts_rx: Arc::new(std::sync::Mutex::new(Some(wake))),
     })
 }

@@ -8,6 +8,7 @@ pub mod notify;
 pub mod posting;
 pub mod requests;
 pub mod statements;
+pub mod writer;
 
 /// `35000` → `35.000` (Vietnamese thousands separator).
 pub fn dong(amount: i64) -> String {

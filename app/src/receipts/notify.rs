@@ -81,7 +81,9 @@ pub async fn receive(
     let now_s = now_micros() / 1_000_000;
     let n = banknotify::verify(provider, &headers_vec(&headers), &body, secret, now_s)
         .map_err(|e| notify_error(&e))?;
-    if record(&st.db, &n).await?.is_some() {
+    let matched = match_transfer(&st.db, &n).await?;
+    let inserted = st.receipt_writer.store(n.clone(), matched).await?;
+    if inserted {
         // Full channel = a wake-up is already pending: nothing to do.
         let _ = st.post_receipts.try_send(());
     }
@@ -122,15 +124,37 @@ pub async fn record(db: &Db, n: &Notification) -> sqlx::Result<Option<Matched>> 
 /// As [`record`], for a transfer learnt from `source` (a provider, or `statement` for lines
 /// posted from a bank statement).
 pub async fn record_from(db: &Db, source: &str, n: &Notification) -> sqlx::Result<Option<Matched>> {
-    requests::expire_due(db).await?;
     let matched = match_transfer(db, n).await?;
+    let inserted = store_group(db, &[(source, n, &matched)]).await?;
+    Ok(inserted[0].then_some(matched))
+}
+
+/// Stores verified, matched notifications in one transaction (the group commit of
+/// [`super::writer`]); for each, whether it was new.
+pub async fn store_batch(db: &Db, items: &[(&Notification, &Matched)]) -> sqlx::Result<Vec<bool>> {
+    let items: Vec<(&str, &Notification, &Matched)> = items
+        .iter()
+        .map(|(n, m)| (n.provider.as_str(), *n, *m))
+        .collect();
+    store_group(db, &items).await
+}
+
+async fn store_group(
+    db: &Db,
+    items: &[(&str, &Notification, &Matched)],
+) -> sqlx::Result<Vec<bool>> {
     let mut tx = db.begin().await?;
-    let inserted = insert(&mut tx, source, n, &matched).await?;
-    if inserted && let Some(id) = matched.payment_request_id {
-        apply_to_request(&mut tx, id, n.amount).await?;
+    requests::expire_due_in(&mut tx).await?;
+    let mut inserted = Vec::with_capacity(items.len());
+    for (source, n, m) in items {
+        let new = insert(&mut tx, source, n, m).await?;
+        if new && let Some(id) = m.payment_request_id {
+            apply_to_request(&mut tx, id, n.amount).await?;
+        }
+        inserted.push(new);
     }
     tx.commit().await?;
-    Ok(inserted.then_some(matched))
+    Ok(inserted)
 }
 
 async fn insert(tx: &mut Tx, source: &str, n: &Notification, m: &Matched) -> sqlx::Result<bool> {
@@ -192,7 +216,7 @@ fn matched(kind: &'static str, r: Option<&PaymentRequest>, late: bool) -> Matche
     }
 }
 
-async fn match_transfer(db: &Db, n: &Notification) -> sqlx::Result<Matched> {
+pub async fn match_transfer(db: &Db, n: &Notification) -> sqlx::Result<Matched> {
     if n.direction == Direction::Out {
         return Ok(matched("outgoing", None, false));
     }

@@ -234,3 +234,13 @@ pub async fn expire_due(db: &Db) -> sqlx::Result<()> {
         "UPDATE payment_requests SET status = 'expired' WHERE status = 'created' AND expires_at < $1")
         .bind(now_micros()).execute(p).await.map(|_| ()))
 }
+
+/// [`expire_due`] inside a transaction that writes anyway (the notification group commit).
+pub async fn expire_due_in(tx: &mut crate::db::Tx) -> sqlx::Result<()> {
+    tx.execute(
+        "UPDATE payment_requests SET status = 'expired' WHERE status = 'created' AND expires_at < $1",
+        &[crate::db::Arg::I64(now_micros())],
+    )
+    .await
+    .map(|_| ())
+}
