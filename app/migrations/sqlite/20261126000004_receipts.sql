@@ -50,3 +50,6 @@ CREATE TABLE incoming_transfers (
 CREATE INDEX incoming_transfers_merchant ON incoming_transfers(merchant_id, id);
 CREATE INDEX incoming_transfers_account ON incoming_transfers(account_number, occurred_at);
 CREATE INDEX incoming_transfers_unposted ON incoming_transfers(ledger_posted, id);
+-- Matching looks transfers up by the receiving account.
+CREATE INDEX bank_accounts_account ON bank_accounts(account_number);
+CREATE INDEX payment_requests_account ON payment_requests(account_number, amount);
