@@ -273,7 +273,8 @@ async fn check_stall(
     input: &StallInput,
 ) -> ApiResult<validate::StallRow> {
     let p = caller.person()?;
-    let mut errors = validate::stall(input).err().unwrap_or_default();
+    let checked = validate::stall(input);
+    let mut errors = checked.as_ref().err().cloned().unwrap_or_default();
     // Market ids are not secret among staff: one the caller does not manage is refused
     // outright, whether or not they can see it.
     match store::get_market(&st.db, input.market_id).await? {
@@ -299,7 +300,7 @@ async fn check_stall(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    validate::stall(input).map_err(ApiError::validation)
+    checked.map_err(ApiError::validation)
 }
 
 #[utoipa::path(post, path = "/api/v1/stalls", tag = "stalls", request_body = StallInput,

@@ -698,7 +698,6 @@ fn form_page(
     caller: &Caller,
     title: &str,
     action: &str,
-    status: StatusCode,
     errors: &[FieldError],
     fields: Markup,
 ) -> Page {
@@ -717,7 +716,13 @@ fn form_page(
             }
         },
     );
-    Ok((status, body).into_response())
+    Ok((status_of(errors), body).into_response())
+}
+
+/// The status select of a form, labelled in Vietnamese.
+fn status_field(value: &str, statuses: &[&str], errors: &[FieldError]) -> Markup {
+    let options: Vec<(&str, &str)> = statuses.iter().map(|s| (*s, status_vi(s))).collect();
+    select_field("Trạng thái", "status", value, &options, errors)
 }
 
 fn status_of(errors: &[FieldError]) -> StatusCode {
@@ -836,15 +841,11 @@ fn market_form(
     f: &MarketForm,
     errors: &[FieldError],
 ) -> Page {
-    let statuses: Vec<(&str, &str)> = crate::register::MARKET_STATUSES
-        .iter()
-        .map(|s| (*s, status_vi(s)))
-        .collect();
+    let statuses = crate::register::MARKET_STATUSES;
     form_page(
         caller,
         title,
         action,
-        status_of(errors),
         errors,
         html! {
             (text_field("Mã chợ", "code", &f.code, errors))
@@ -856,7 +857,7 @@ fn market_form(
                 &[("", "— theo số điểm kinh doanh —"), ("1", "Hạng 1"), ("2", "Hạng 2"), ("3", "Hạng 3")], errors))
             (text_field("Lý do xếp hạng riêng", "class_override_reason", &f.class_override_reason, errors))
             (text_field("Liên hệ ban quản lý", "board_contact", &f.board_contact, errors))
-            (select_field("Trạng thái", "status", &f.status, &statuses, errors))
+            (status_field(&f.status, statuses, errors))
         },
     )
 }
@@ -956,28 +957,24 @@ struct StallForm {
     merchant_tax_code: String,
 }
 
-async fn stall_form(
+fn stall_form(
     caller: &Caller,
     title: &str,
     action: &str,
     f: &StallForm,
     errors: &[FieldError],
 ) -> Page {
-    let statuses: Vec<(&str, &str)> = crate::register::STALL_STATUSES
-        .iter()
-        .map(|s| (*s, status_vi(s)))
-        .collect();
+    let statuses = crate::register::STALL_STATUSES;
     form_page(
         caller,
         title,
         action,
-        status_of(errors),
         errors,
         html! {
             (text_field("Mã quầy/sạp", "code", &f.code, errors))
             (text_field("Khu/dãy", "zone", &f.zone, errors))
             (text_field("Ngành hàng", "category", &f.category, errors))
-            (select_field("Trạng thái", "status", &f.status, &statuses, errors))
+            (status_field(&f.status, statuses, errors))
             (text_field("Mã số thuế người bán (để trống nếu quầy trống)", "merchant_tax_code", &f.merchant_tax_code, errors))
         },
     )
@@ -1051,7 +1048,6 @@ async fn new_stall(State(st): State<AppState>, caller: Caller, Path(id): Path<i6
         &f,
         &[],
     )
-    .await
 }
 
 async fn create_stall(
@@ -1078,7 +1074,6 @@ async fn create_stall(
         &f,
         &errors,
     )
-    .await
 }
 
 async fn edit_stall(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Page {
@@ -1107,7 +1102,6 @@ async fn edit_stall(State(st): State<AppState>, caller: Caller, Path(id): Path<i
         &f,
         &[],
     )
-    .await
 }
 
 async fn save_stall(
@@ -1134,7 +1128,6 @@ async fn save_stall(
         &f,
         &errors,
     )
-    .await
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -1222,10 +1215,7 @@ fn merchant_form(
     f: &MerchantForm,
     errors: &[FieldError],
 ) -> Page {
-    let statuses: Vec<(&str, &str)> = crate::register::MERCHANT_STATUSES
-        .iter()
-        .map(|s| (*s, status_vi(s)))
-        .collect();
+    let statuses = crate::register::MERCHANT_STATUSES;
     let kinds: Vec<(&str, &str)> = crate::register::MERCHANT_KINDS
         .iter()
         .map(|s| (*s, kind_vi(s)))
@@ -1240,7 +1230,6 @@ fn merchant_form(
         caller,
         title,
         action,
-        status_of(errors),
         errors,
         html! {
             (text_field("Mã số thuế (10 số, 13 số chi nhánh, hoặc số định danh 12 số)", "tax_code", &f.tax_code, errors))
@@ -1257,7 +1246,7 @@ fn merchant_form(
                 }
                 (field_errors(errors, "payment_methods"))
             }
-            (select_field("Trạng thái", "status", &f.status, &statuses, errors))
+            (status_field(&f.status, statuses, errors))
         },
     )
 }
