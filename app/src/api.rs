@@ -110,6 +110,21 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(crate::receipts::live::assign))
         .routes(routes!(crate::receipts::statements::reconcile_route))
         .routes(routes!(crate::receipts::statements::post_lines))
+        .routes(routes!(crate::invoices::routes::get_taxpayer))
+        .routes(routes!(
+            crate::invoices::routes::list_products,
+            crate::invoices::routes::create_product
+        ))
+        .routes(routes!(
+            crate::invoices::routes::list_registers,
+            crate::invoices::routes::create_register
+        ))
+        .routes(routes!(crate::invoices::routes::create_sale))
+        .routes(routes!(crate::invoices::routes::get_sale))
+        .routes(routes!(crate::invoices::routes::list_invoices))
+        .routes(routes!(crate::invoices::routes::lookup_api))
+        .routes(routes!(crate::invoices::routes::get_invoice))
+        .routes(routes!(crate::invoices::routes::invoice_xml))
         .split_for_parts();
     (router, api)
 }

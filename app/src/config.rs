@@ -42,6 +42,18 @@ pub struct ServeArgs {
     pub csca_certs: Vec<PathBuf>,
     #[command(flatten)]
     pub providers: crate::receipts::ProviderSecrets,
+    #[command(flatten)]
+    pub einvoice: EinvoiceArgs,
+}
+
+/// The key that signs e-invoices (PKCS#8 private key and its certificate, DER or PEM). Without
+/// them, `--demo` signs with the bundled TEST key and otherwise invoices cannot be issued.
+#[derive(clap::Args, Clone, Debug, Default, PartialEq)]
+pub struct EinvoiceArgs {
+    #[arg(long = "einvoice-key", env = "HALONG_EINVOICE_KEY")]
+    pub key: Option<PathBuf>,
+    #[arg(long = "einvoice-cert", env = "HALONG_EINVOICE_CERT")]
+    pub cert: Option<PathBuf>,
 }
 
 /// The SMS gateway (eSMS-style JSON API). Without a URL, `--demo` runs the simulator inside the
@@ -82,6 +94,7 @@ pub struct Config {
     pub secure_cookies: bool,
     pub csca_certs: Vec<PathBuf>,
     pub providers: crate::receipts::ProviderSecrets,
+    pub einvoice: EinvoiceArgs,
 }
 
 fn read_file(path: Option<&Path>) -> anyhow::Result<FileConfig> {
@@ -128,6 +141,7 @@ impl Config {
             secure_cookies: args.secure_cookies,
             csca_certs: args.csca_certs.clone(),
             providers: args.providers.clone(),
+            einvoice: args.einvoice.clone(),
         })
     }
 
@@ -159,6 +173,7 @@ impl Default for Config {
             secure_cookies: false,
             csca_certs: Vec::new(),
             providers: Default::default(),
+            einvoice: EinvoiceArgs::default(),
         }
     }
 }

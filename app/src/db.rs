@@ -256,6 +256,44 @@ impl Tx {
         }
     }
 
+    /// Runs a statement returning one integer, e.g. `UPDATE … RETURNING n`.
+    pub async fn fetch_i64(&mut self, sql: &str, args: &[Arg]) -> sqlx::Result<i64> {
+        match self {
+            Tx::Sqlite(tx) => {
+                bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)), args)
+                    .fetch_one(&mut **tx)
+                    .await
+            }
+            Tx::Pg(tx) => {
+                bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)), args)
+                    .fetch_one(&mut **tx)
+                    .await
+            }
+        }
+    }
+
+    /// Runs a statement returning one row, e.g. `INSERT … RETURNING *`.
+    pub async fn fetch_row<T>(&mut self, sql: &str, args: &[Arg]) -> sqlx::Result<T>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+            + Send
+            + Unpin,
+    {
+        match self {
+            Tx::Sqlite(tx) => {
+                bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), args)
+                    .fetch_one(&mut **tx)
+                    .await
+            }
+            Tx::Pg(tx) => {
+                bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), args)
+                    .fetch_one(&mut **tx)
+                    .await
+            }
+        }
+    }
+
     pub async fn commit(self) -> sqlx::Result<()> {
         match self {
             Tx::Sqlite(tx) => tx.commit().await,

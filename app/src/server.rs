@@ -41,6 +41,8 @@ pub struct AppState {
     shutdown_tx: Arc<tokio::sync::watch::Sender<bool>>,
     /// Nudges the task that posts receipts to the ledger.
     pub post_receipts: tokio::sync::mpsc::Sender<()>,
+    /// Signs e-invoices; `None` when no key is configured (outside demo mode).
+    pub invoice_signer: Option<crate::invoices::Signer>,
     /// Stores bank notifications with group commit.
     pub receipt_writer: crate::receipts::writer::ReceiptWriter,
     /// The other end, taken by the server when it starts the posting task (commands that only
@@ -117,6 +119,11 @@ pub async fn prepare_at(config: &Config, public_addr: SocketAddr) -> anyhow::Res
         shutdown_tx: Arc::new(shutdown_tx),
         post_receipts,
         receipt_writer,
+        invoice_signer: crate::invoices::load_signer(
+            config.einvoice.key.as_deref(),
+            config.einvoice.cert.as_deref(),
+            config.demo,
+        )?,
         post_receipts_rx: Arc::new(std::sync::Mutex::new(Some(wake))),
     })
 }

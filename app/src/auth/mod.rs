@@ -100,6 +100,18 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/receipts/{id}/assign", Admin),
     ("POST", "/api/v1/statements/reconcile", Admin),
     ("POST", "/api/v1/statements/post", Admin),
+    // e-invoices from cash registers
+    ("GET", "/api/v1/merchants/{id}/einvoice", Staff),
+    ("GET", "/api/v1/merchants/{id}/products", Staff),
+    ("POST", "/api/v1/merchants/{id}/products", Staff),
+    ("GET", "/api/v1/merchants/{id}/registers", Staff),
+    ("POST", "/api/v1/merchants/{id}/registers", Staff),
+    ("POST", "/api/v1/registers/{id}/sales", Staff),
+    ("GET", "/api/v1/sales/{id}", Staff),
+    ("GET", "/api/v1/invoices", Staff),
+    ("GET", "/api/v1/invoices/lookup", Public),
+    ("GET", "/api/v1/invoices/{id}", Staff),
+    ("GET", "/api/v1/invoices/{id}/xml", Staff),
     // identity
     ("POST", "/api/v1/auth/otp/request", Public),
     ("POST", "/api/v1/auth/otp/verify", Public),

@@ -81,7 +81,7 @@ fn can_collect(p: &crate::auth::Principal, stall: &crate::register::Stall) -> bo
             .is_some_and(|m| p.owns_merchant(m) || p.scopes("merchant_cashier").any(|c| c == m))
 }
 
-fn check_input(n: &NewPaymentRequest) -> ApiResult<i64> {
+pub fn check_input(n: &NewPaymentRequest) -> ApiResult<i64> {
     let mut errors = Vec::new();
     if !(1..=9_999_999_999_999).contains(&n.amount) {
         errors.push(FieldError::new(
@@ -151,6 +151,26 @@ pub async fn create(
                 "The stall has no payout account",
             )
         })?;
+    let r = insert(&st.db, &account, stall.id, &n, expiry, Some(p.person_id)).await?;
+    let id = r.id.to_string();
+    let mut resp = (StatusCode::CREATED, Json(r)).into_response();
+    resp.extensions_mut().insert(AuditObject {
+        kind: "payment_request",
+        id,
+    });
+    Ok(resp)
+}
+
+/// Stores a payment request to `account` for the stall (input already checked): used by the
+/// API and by other parts (a cash-register sale paid by QR).
+pub async fn insert(
+    db: &Db,
+    account: &crate::register::BankAccount,
+    stall_id: i64,
+    n: &NewPaymentRequest,
+    expiry_seconds: i64,
+    created_by: Option<i64>,
+) -> ApiResult<PaymentRequest> {
     let now = now_micros();
     // A collision of the 35 random bits is retried; the UNIQUE index is the arbiter.
     for _ in 0..5 {
@@ -172,21 +192,13 @@ pub async fn create(
              expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'created', $8, $9, $10, $11, $12) \
              RETURNING {COLS}"
         );
-        let res = with_db!(&st.db, pool => sqlx::query_as::<_, PaymentRequest>(sqlx::AssertSqlSafe(sql))
-            .bind(&reference).bind(&n.kind).bind(stall.id).bind(account.merchant_id)
+        let res = with_db!(db, pool => sqlx::query_as::<_, PaymentRequest>(sqlx::AssertSqlSafe(sql))
+            .bind(&reference).bind(&n.kind).bind(stall_id).bind(account.merchant_id)
             .bind(&account.bank_bin).bind(&account.account_number).bind(n.amount)
-            .bind(crate::text::clean(&n.description)).bind(&payload).bind(p.person_id)
-            .bind(now).bind(now + expiry * 1_000_000).fetch_one(pool).await);
+            .bind(crate::text::clean(&n.description)).bind(&payload).bind(created_by)
+            .bind(now).bind(now + expiry_seconds * 1_000_000).fetch_one(pool).await);
         match res {
-            Ok(r) => {
-                let id = r.id.to_string();
-                let mut resp = (StatusCode::CREATED, Json(r)).into_response();
-                resp.extensions_mut().insert(AuditObject {
-                    kind: "payment_request",
-                    id,
-                });
-                return Ok(resp);
-            }
+            Ok(r) => return Ok(r),
             Err(e) if crate::db::is_unique_violation(&e) => continue,
             Err(e) => return Err(e.into()),
         }

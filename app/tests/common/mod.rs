@@ -70,6 +70,7 @@ impl TestApp {
             database_url: database_url.clone(),
             demo,
             providers: provider_secrets(),
+            einvoice: test_signer(),
             ..Config::default()
         };
         let running = halong::server::start(&config).await.unwrap();
@@ -223,6 +224,15 @@ pub fn client_with_token(token: &str) -> reqwest::Client {
 
 /// The bank-notification secret every test app is configured with.
 pub const PROVIDER_SECRET: &str = "test-provider-secret-0123456789";
+
+/// The TEST e-invoice key bundled for the demo.
+pub fn test_signer() -> halong::config::EinvoiceArgs {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo-einvoice");
+    halong::config::EinvoiceArgs {
+        key: Some(dir.join("seller.key.pk8.der")),
+        cert: Some(dir.join("seller.cert.der")),
+    }
+}
 
 pub fn provider_secrets() -> halong::receipts::ProviderSecrets {
     let s = Some(PROVIDER_SECRET.to_string());

@@ -1,0 +1,385 @@
+//! Issuing an invoice for a sale: the next number of the seller's year, the invoice built and
+//! signed by the `einvoice` crate, stored in the same transaction that took the number.
+
+use einvoice::{
+    Buyer, Date, FormatVersion, Invoice, Line, LocalDateTime, MttCode, Quantity, Seller, VatRate,
+};
+
+use super::store::{self, INVOICE_COLS};
+use super::{BuyerInput, CartLine, InvoiceRow, Sale, Taxpayer};
+use crate::db::{Arg, Db, now_micros};
+use crate::register::Merchant;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IssueError {
+    #[error("the seller is not registered for cash-register invoices")]
+    NotRegistered,
+    #[error("no e-invoice signing key is configured")]
+    NoSigner,
+    #[error("invalid invoice: {0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+impl From<IssueError> for crate::error::ApiError {
+    fn from(e: IssueError) -> Self {
+        use crate::error::ApiError;
+        use axum::http::StatusCode;
+        match e {
+            IssueError::NotRegistered => ApiError::new(
+                StatusCode::CONFLICT,
+                "einvoice_not_registered",
+                "Người bán chưa được cơ quan thuế chấp nhận dùng hóa đơn từ máy tính tiền",
+                "The seller is not registered for cash-register invoices",
+            ),
+            IssueError::NoSigner => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "einvoice_no_signing_key",
+                "Chưa cấu hình chữ ký số cho hóa đơn",
+                "No e-invoice signing key is configured",
+            ),
+            IssueError::Invalid(m) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "einvoice_invalid",
+                &format!("Hóa đơn không hợp lệ: {m}"),
+                &format!("Invalid invoice: {m}"),
+            ),
+            IssueError::Db(e) => e.into(),
+        }
+    }
+}
+
+/// Local (Asia/Ho_Chi_Minh) date and time of a UTC instant in microseconds.
+pub fn local_datetime(micros: i64) -> LocalDateTime {
+    let t = time::OffsetDateTime::from_unix_timestamp(micros.div_euclid(1_000_000))
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        .to_offset(time::macros::offset!(+7));
+    let date = Date::new(t.year() as u16, u8::from(t.month()), t.day()).unwrap_or_default();
+    LocalDateTime::new(date, t.hour(), t.minute(), t.second()).unwrap_or_default()
+}
+
+/// The symbol of a cash-register invoice: `C` (coded), the year, `M`, the seller's two letters.
+pub fn symbol(year: u16, suffix: &str) -> String {
+    format!("C{:02}M{suffix}", year % 100)
+}
+
+pub fn title(form: i16) -> &'static str {
+    if form == 1 {
+        "Hóa đơn giá trị gia tăng khởi tạo từ máy tính tiền"
+    } else {
+        "Hóa đơn bán hàng khởi tạo từ máy tính tiền"
+    }
+}
+
+/// Builds the invoice of a sale. On sales invoices (form 2) lines carry no VAT rate and the
+/// total is the sum of the lines.
+pub fn build(
+    merchant: &Merchant,
+    taxpayer: &Taxpayer,
+    cart: &[CartLine],
+    buyer: Option<&BuyerInput>,
+    number: u32,
+    at: LocalDateTime,
+) -> Result<Invoice, IssueError> {
+    let code5 = taxpayer.mtt_code.as_deref().ok_or(IssueError::NotRegistered)?;
+    let year = at.date.year();
+    let form = u8::try_from(taxpayer.form).unwrap_or(0);
+    let code = MttCode::new(form, (year % 100) as u8, code5, u64::from(number))
+        .map_err(|e| IssueError::Invalid(e.to_string()))?;
+    let mut lines = Vec::with_capacity(cart.len());
+    for (i, c) in cart.iter().enumerate() {
+        let rate = (form == 1).then(|| VatRate::parse(&c.vat_rate));
+        let mut line = Line::goods(
+            &c.name,
+            &c.unit,
+            Quantity(c.quantity_milli),
+            c.unit_price,
+            rate.clone().unwrap_or(VatRate::Kct),
+        );
+        line.vat_rate = rate;
+        line.number = Some(u32::try_from(i + 1).unwrap_or(u32::MAX));
+        if line.amount.is_none() {
+            return Err(IssueError::Invalid(format!("line {} amount overflows", i + 1)));
+        }
+        lines.push(line);
+    }
+    let mut inv = Invoice {
+        version: FormatVersion::V2_0_1,
+        data_id: format!("DLHDon-{number}"),
+        title: title(taxpayer.form).into(),
+        form,
+        symbol: symbol(year, &taxpayer.symbol_suffix),
+        number,
+        issue_date: at.date,
+        seller: Seller {
+            name: merchant.name.clone(),
+            tax_code: merchant.tax_code.clone(),
+            address: merchant.address.clone(),
+            phone: merchant.phone.clone(),
+            ..Seller::default()
+        },
+        buyer: buyer.map(|b| Buyer {
+            name: b.name.clone(),
+            tax_code: b.tax_code.clone(),
+            address: b.address.clone(),
+            phone: b.phone.clone(),
+            citizen_id: b.citizen_id.clone(),
+            ..Buyer::default()
+        }),
+        lines,
+        authority_code: Some(code.to_string()),
+        ..Invoice::default()
+    };
+    inv.recompute_totals()
+        .map_err(|e| IssueError::Invalid(e.to_string()))?;
+    if form != 1 {
+        let sum = inv
+            .lines
+            .iter()
+            .filter_map(|l| l.amount)
+            .try_fold(0i64, i64::checked_add)
+            .ok_or_else(|| IssueError::Invalid("total overflows".into()))?;
+        inv.totals.before_tax = sum;
+        inv.totals.total = sum;
+        inv.totals.total_in_words = einvoice::amount_in_words(sum);
+    }
+    Ok(inv)
+}
+
+/// The cart's total as the invoice will state it (VAT included on VAT invoices).
+pub fn cart_total(form: i16, cart: &[CartLine]) -> Result<i64, IssueError> {
+    let t = Taxpayer {
+        merchant_id: 0,
+        form,
+        symbol_suffix: "AA".into(),
+        mtt_code: Some("AAAAA".into()),
+        status: String::new(),
+        message_id: None,
+        reasons: String::new(),
+        created_at: 0,
+        updated_at: 0,
+    };
+    let m = Merchant {
+        id: 0,
+        tax_code: "0100000000".into(),
+        name: "x".into(),
+        kind: "household".into(),
+        owner_name: String::new(),
+        phone: None,
+        address: String::new(),
+        place_code: String::new(),
+        payment_methods: String::new(),
+        status: String::new(),
+        is_demo: false,
+        created_at: 0,
+        updated_at: 0,
+    };
+    let at = LocalDateTime::new(Date::new(2026, 1, 1).unwrap_or_default(), 0, 0, 0)
+        .unwrap_or_default();
+    Ok(build(&m, &t, cart, None, 1, at)?.totals.total)
+}
+
+/// Issues the invoice of a sale, once: a second call returns the first invoice. The number
+/// is taken by the UPDATE that opens the transaction (so concurrent registers of one seller
+/// queue on that row) and the invoice is inserted before commit, so a failure anywhere
+/// rolls the number back: numbers never skip or repeat.
+pub async fn issue_sale(
+    db: &Db,
+    signer: Option<&einvoice::SigningKey>,
+    sale: &Sale,
+    is_demo: bool,
+) -> Result<InvoiceRow, IssueError> {
+    if let Some(inv) = store::invoice_of_sale(db, sale.id).await? {
+        return Ok(inv);
+    }
+    let signer = signer.ok_or(IssueError::NoSigner)?;
+    let merchant = crate::register::store::get_merchant(db, sale.merchant_id)
+        .await?
+        .ok_or_else(|| IssueError::Invalid("unknown merchant".into()))?;
+    let taxpayer = store::taxpayer(db, sale.merchant_id)
+        .await?
+        .filter(|t| t.mtt_code.is_some())
+        .ok_or(IssueError::NotRegistered)?;
+    let cart: Vec<CartLine> =
+        serde_json::from_str(&sale.cart).map_err(|e| IssueError::Invalid(e.to_string()))?;
+    let buyer: Option<BuyerInput> = match &sale.buyer {
+        Some(b) => Some(serde_json::from_str(b).map_err(|e| IssueError::Invalid(e.to_string()))?),
+        None => None,
+    };
+    let now = now_micros();
+    let at = local_datetime(now);
+    let year = i64::from(at.date.year());
+
+    let mut tx = db.begin().await?;
+    let number = tx
+        .fetch_i64(
+            "INSERT INTO invoice_counters (merchant_id, year, last_number) VALUES ($1, $2, 1) \
+                 ON CONFLICT (merchant_id, year) DO UPDATE \
+                 SET last_number = invoice_counters.last_number + 1 RETURNING last_number",
+            &[Arg::I64(sale.merchant_id), Arg::I64(year)],
+        )
+        .await?;
+    let number = u32::try_from(number)
+        .ok()
+        .filter(|n| *n <= 99_999_999)
+        .ok_or_else(|| IssueError::Invalid("yearly numbers exhausted".into()))?;
+    let inv = build(&merchant, &taxpayer, &cart, buyer.as_ref(), number, at)?;
+    let xml = einvoice::write_invoice(&inv);
+    let signed = einvoice::sign_invoice(&xml, signer, at)
+        .map_err(|e| IssueError::Invalid(e.to_string()))?;
+    let sql = format!(
+            "INSERT INTO invoices (merchant_id, register_id, sale_id, form, symbol, number, year, \
+             code, seller_tax_code, issued_at, total, vat_total, payment_method, has_buyer, \
+             status, tax_status, xml, signed_xml, is_demo) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+             $8, $9, $10, $11, $12, $13, $14, 'issued', 'pending', $15, $16, $17) \
+             RETURNING {INVOICE_COLS}"
+    );
+    let args = [
+        Arg::I64(sale.merchant_id),
+        Arg::I64(sale.register_id),
+        Arg::I64(sale.id),
+        Arg::I16(taxpayer.form),
+        Arg::Text(inv.symbol.clone()),
+        Arg::I64(i64::from(number)),
+        Arg::I32(i32::from(at.date.year())),
+        Arg::Text(inv.authority_code.clone().unwrap_or_default()),
+        Arg::Text(merchant.tax_code.clone()),
+        Arg::I64(now),
+        Arg::I64(inv.totals.total),
+        Arg::I64(inv.totals.tax),
+        Arg::Text(sale.method.clone()),
+        Arg::Bool(buyer.is_some()),
+        Arg::Text(xml),
+        Arg::Text(signed),
+        Arg::Bool(is_demo),
+    ];
+    let row = match tx.fetch_row::<InvoiceRow>(&sql, &args).await {
+        Ok(r) => r,
+        // Another request issued this sale's invoice first: ours rolls back with its number.
+        Err(e) if crate::db::is_unique_violation(&e) => {
+            drop(tx);
+            return store::invoice_of_sale(db, sale.id)
+                .await?
+                .ok_or(IssueError::Db(e));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    tx.execute(
+        "UPDATE sales SET status = 'invoiced' WHERE id = $1",
+        &[Arg::I64(sale.id)],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn merchant() -> Merchant {
+        Merchant {
+            id: 1,
+            tax_code: "0106324653".into(),
+            name: "Hộ kinh doanh Bà Lan".into(),
+            kind: "household".into(),
+            owner_name: "Nguyễn Thị Lan".into(),
+            phone: None,
+            address: "Chợ Hạ Long I, Quảng Ninh".into(),
+            place_code: "06682".into(),
+            payment_methods: "cash".into(),
+            status: "active".into(),
+            is_demo: false,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    fn taxpayer(form: i16) -> Taxpayer {
+        Taxpayer {
+            merchant_id: 1,
+            form,
+            symbol_suffix: "HL".into(),
+            mtt_code: Some("AB12C".into()),
+            status: "registered".into(),
+            message_id: None,
+            reasons: String::new(),
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    fn cart() -> Vec<CartLine> {
+        vec![
+            CartLine {
+                product_id: 1,
+                name: "Chả mực Hạ Long".into(),
+                unit: "kg".into(),
+                quantity_milli: 1500,
+                unit_price: 380_000,
+                vat_rate: "8%".into(),
+            },
+            CartLine {
+                product_id: 2,
+                name: "Nước mắm".into(),
+                unit: "chai".into(),
+                quantity_milli: 2000,
+                unit_price: 45_000,
+                vat_rate: "10%".into(),
+            },
+        ]
+    }
+
+    fn at() -> LocalDateTime {
+        LocalDateTime::new(Date::new(2026, 11, 27).unwrap(), 9, 15, 0).unwrap()
+    }
+
+    #[test]
+    fn vat_invoice_is_valid_and_coded() {
+        let inv = build(&merchant(), &taxpayer(1), &cart(), None, 42, at()).unwrap();
+        assert_eq!(inv.symbol, "C26MHL");
+        assert_eq!(inv.authority_code.as_deref(), Some("M1-26-AB12C-00000000042"));
+        // 570,000 at 8% + 90,000 at 10%.
+        assert_eq!(inv.totals.before_tax, 660_000);
+        assert_eq!(inv.totals.tax, 45_600 + 9_000);
+        assert_eq!(inv.totals.total, 714_600);
+        let errors: Vec<_> = einvoice::validate(&inv, &einvoice::Context::default())
+            .into_iter()
+            .filter(|v| v.severity == einvoice::Severity::Error)
+            .collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(cart_total(1, &cart()).unwrap(), 714_600);
+    }
+
+    #[test]
+    fn sales_invoice_totals_without_vat() {
+        let inv = build(&merchant(), &taxpayer(2), &cart(), None, 1, at()).unwrap();
+        assert_eq!(inv.totals.total, 660_000);
+        assert_eq!(inv.totals.tax, 0);
+        assert!(inv.totals.total_in_words.starts_with("Sáu trăm sáu mươi nghìn"));
+        assert!(inv.lines.iter().all(|l| l.vat_rate.is_none()));
+        let errors: Vec<_> = einvoice::validate(&inv, &einvoice::Context::default())
+            .into_iter()
+            .filter(|v| v.severity == einvoice::Severity::Error)
+            .collect();
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+
+    #[test]
+    fn unregistered_seller_cannot_issue() {
+        let mut t = taxpayer(1);
+        t.mtt_code = None;
+        assert!(matches!(
+            build(&merchant(), &t, &cart(), None, 1, at()),
+            Err(IssueError::NotRegistered)
+        ));
+    }
+
+    #[test]
+    fn local_time_is_vietnam() {
+        // 2026-11-26 17:30 UTC is 27/11 00:30 in Hạ Long.
+        let t = local_datetime(1_795_714_200 * 1_000_000);
+        assert_eq!((t.date.day(), t.hour, t.minute), (27, 0, 30));
+    }
+}

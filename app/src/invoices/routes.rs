@@ -1,0 +1,796 @@
+//! JSON API of the cash registers: products, registers, sales (which issue invoices), the
+//! invoice list and signed XML, and the public buyer look-up.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::store::{self, InvoiceQuery, NewProduct, NewRegister, NewSale};
+use super::{
+    BuyerInput, CartLine, InvoiceRow, Product, Register, Sale, Taxpayer, can_manage, can_read,
+    can_sell, issue,
+};
+use crate::auth::{AuditObject, Caller, Principal, forbidden};
+use crate::error::{ApiError, ApiResult, ErrorBody, FieldError, parse_json};
+use crate::receipts::requests::{self, NewPaymentRequest, PaymentRequest};
+use crate::register::Page;
+use crate::server::AppState;
+
+fn created<T: Serialize>(kind: &'static str, id: i64, body: T) -> Response {
+    let mut resp = (StatusCode::CREATED, Json(body)).into_response();
+    resp.extensions_mut().insert(AuditObject {
+        kind,
+        id: id.to_string(),
+    });
+    resp
+}
+
+fn bad(errors: Vec<FieldError>) -> ApiResult<()> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(errors))
+    }
+}
+
+fn text_len(errors: &mut Vec<FieldError>, field: &str, v: &str, max: usize) {
+    let n = v.trim().chars().count();
+    if n == 0 {
+        errors.push(FieldError::required(field));
+    } else if n > max {
+        errors.push(FieldError::new(
+            field,
+            "too_long",
+            format!("Tối đa {max} ký tự"),
+            format!("At most {max} characters"),
+        ));
+    }
+}
+
+/// The merchant's e-invoice registration.
+#[utoipa::path(get, path = "/api/v1/merchants/{id}/einvoice", tag = "einvoice",
+    responses((status = 200, body = Taxpayer), (status = 404, body = ErrorBody)))]
+pub async fn get_taxpayer(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Taxpayer>> {
+    readable_merchant(&st, &caller, id).await?;
+    Ok(Json(
+        store::taxpayer(&st.db, id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("einvoice_registration"))?,
+    ))
+}
+
+async fn readable_merchant(
+    st: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<crate::register::Merchant> {
+    let m = crate::api::visible_merchant(st, caller, id).await?;
+    if !can_read(caller.person()?, id) {
+        return Err(ApiError::not_found("merchant"));
+    }
+    Ok(m)
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+pub struct ProductInput {
+    pub name: String,
+    pub unit: String,
+    /// Integer đồng: before VAT on VAT invoices (form 1), the final price on sales invoices.
+    pub unit_price: i64,
+    /// 0%, 5%, 8%, 10%, KCT, KKKNT or KHAC:AB.CD%.
+    #[serde(default = "default_rate")]
+    pub vat_rate: String,
+    #[serde(default)]
+    pub is_fuel: bool,
+}
+
+fn default_rate() -> String {
+    "8%".into()
+}
+
+pub fn check_product(p: &ProductInput) -> Vec<FieldError> {
+    let mut e = Vec::new();
+    text_len(&mut e, "name", &p.name, 200);
+    text_len(&mut e, "unit", &p.unit, 20);
+    if !(0..=1_000_000_000_000).contains(&p.unit_price) {
+        e.push(FieldError::new(
+            "unit_price",
+            "out_of_range",
+            "Đơn giá từ 0 đến 1.000.000.000.000 đồng",
+            "Unit price from 0 to 1,000,000,000,000 đồng",
+        ));
+    }
+    if !einvoice::VatRate::parse(&p.vat_rate).is_allowed() {
+        e.push(FieldError::new(
+            "vat_rate",
+            "not_allowed",
+            "Thuế suất là 0%, 5%, 8%, 10%, KCT, KKKNT hoặc KHAC:AB.CD%",
+            "VAT rate is 0%, 5%, 8%, 10%, KCT, KKKNT or KHAC:AB.CD%",
+        ));
+    }
+    e
+}
+
+#[utoipa::path(get, path = "/api/v1/merchants/{id}/products", tag = "einvoice",
+    responses((status = 200, body = Vec<Product>), (status = 404, body = ErrorBody)))]
+pub async fn list_products(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<Product>>> {
+    readable_merchant(&st, &caller, id).await?;
+    Ok(Json(store::products(&st.db, id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/merchants/{id}/products", tag = "einvoice",
+    request_body = ProductInput,
+    responses((status = 201, body = Product), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn create_product(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let m = readable_merchant(&st, &caller, id).await?;
+    if !can_manage(caller.person()?, id) {
+        return Err(forbidden());
+    }
+    let input: ProductInput = parse_json(&body)?;
+    bad(check_product(&input))?;
+    let name = crate::text::clean(&input.name);
+    let unit = crate::text::clean(&input.unit);
+    let res = store::create_product(
+        &st.db,
+        &NewProduct {
+            merchant_id: id,
+            name: &name,
+            unit: &unit,
+            unit_price: input.unit_price,
+            vat_rate: input.vat_rate.trim(),
+            is_fuel: input.is_fuel,
+            is_demo: m.is_demo,
+        },
+    )
+    .await;
+    match res {
+        Ok(p) => Ok(created("product", p.id, p)),
+        Err(e) if crate::db::is_unique_violation(&e) => Err(ApiError::conflict(
+            "product_exists",
+            "Đã có mặt hàng cùng tên",
+            "A product with this name exists",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+pub struct RegisterInput {
+    /// counter, stall or fuel_pump.
+    pub kind: String,
+    pub label: String,
+    #[serde(default)]
+    pub stall_id: Option<i64>,
+    /// The product a fuel-pump nozzle dispenses.
+    #[serde(default)]
+    pub fuel_product_id: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/merchants/{id}/registers", tag = "einvoice",
+    responses((status = 200, body = Vec<Register>), (status = 404, body = ErrorBody)))]
+pub async fn list_registers(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<Register>>> {
+    readable_merchant(&st, &caller, id).await?;
+    Ok(Json(store::registers(&st.db, id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/merchants/{id}/registers", tag = "einvoice",
+    request_body = RegisterInput,
+    responses((status = 201, body = Register), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn create_register(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let m = readable_merchant(&st, &caller, id).await?;
+    if !can_manage(caller.person()?, id) {
+        return Err(forbidden());
+    }
+    let input: RegisterInput = parse_json(&body)?;
+    let mut e = Vec::new();
+    text_len(&mut e, "label", &input.label, 60);
+    if !["counter", "stall", "fuel_pump"].contains(&input.kind.as_str()) {
+        e.push(FieldError::new(
+            "kind",
+            "not_allowed",
+            "Loại là counter, stall hoặc fuel_pump",
+            "Kind is counter, stall or fuel_pump",
+        ));
+    }
+    match input.stall_id {
+        Some(s) => {
+            let stall = crate::register::store::get_stall(&st.db, s).await?;
+            if stall.and_then(|s| s.merchant_id) != Some(id) {
+                e.push(FieldError::new(
+                    "stall_id",
+                    "not_merchants_stall",
+                    "Quầy không thuộc người bán này",
+                    "The stall is not this merchant's",
+                ));
+            }
+        }
+        None if input.kind == "stall" => e.push(FieldError::required("stall_id")),
+        None => {}
+    }
+    match (input.kind.as_str(), input.fuel_product_id) {
+        ("fuel_pump", Some(pid)) => {
+            let ok = store::product(&st.db, pid)
+                .await?
+                .is_some_and(|p| p.merchant_id == id && p.is_fuel);
+            if !ok {
+                e.push(FieldError::new(
+                    "fuel_product_id",
+                    "not_fuel",
+                    "Vòi bơm phải gắn với một mặt hàng nhiên liệu của người bán",
+                    "A pump nozzle needs one of the merchant's fuel products",
+                ));
+            }
+        }
+        ("fuel_pump", None) => e.push(FieldError::required("fuel_product_id")),
+        (_, Some(_)) => e.push(FieldError::new(
+            "fuel_product_id",
+            "only_for_pumps",
+            "Chỉ vòi bơm nhiên liệu mới gắn mặt hàng",
+            "Only fuel-pump nozzles carry a product",
+        )),
+        _ => {}
+    }
+    bad(e)?;
+    let label = crate::text::clean(&input.label);
+    let res = store::create_register(
+        &st.db,
+        &NewRegister {
+            merchant_id: id,
+            stall_id: input.stall_id,
+            kind: &input.kind,
+            label: &label,
+            fuel_product_id: input.fuel_product_id,
+            is_demo: m.is_demo,
+        },
+    )
+    .await;
+    match res {
+        Ok(r) => Ok(created("register", r.id, r)),
+        Err(e) if crate::db::is_unique_violation(&e) => Err(ApiError::conflict(
+            "register_exists",
+            "Đã có máy tính tiền cùng tên",
+            "A register with this label exists",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+pub struct SaleLineInput {
+    pub product_id: i64,
+    /// A decimal with at most 3 decimals, as a string or a number ("1.5", 2).
+    #[schema(value_type = String)]
+    pub quantity: serde_json::Value,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+pub struct SaleInput {
+    /// Chosen by the register, unique per register: a retried sale returns the first one.
+    pub client_key: String,
+    pub lines: Vec<SaleLineInput>,
+    /// cash, qr (dynamic VietQR; the invoice is issued once paid), card or ewallet.
+    pub method: String,
+    /// Buyer details, only if the buyer asks for them.
+    #[serde(default)]
+    pub buyer: Option<BuyerInput>,
+}
+
+/// A sale with its invoice (once issued) and its payment request (QR sales).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct SaleResult {
+    pub sale: Sale,
+    pub invoice: Option<InvoiceRow>,
+    pub payment_request: Option<PaymentRequest>,
+}
+
+fn quantity_milli(v: &serde_json::Value) -> Option<i64> {
+    let s = match v {
+        serde_json::Value::String(s) => s.trim().to_string(),
+        serde_json::Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    einvoice::Quantity::parse(&s)
+        .ok()
+        .map(|q| q.0)
+        .filter(|q| (1..=1_000_000_000).contains(q))
+}
+
+/// Checks a sale against the register and the catalogue; returns the cart.
+async fn check_sale(
+    st: &AppState,
+    register: &Register,
+    input: &SaleInput,
+) -> ApiResult<Vec<CartLine>> {
+    let mut e = Vec::new();
+    let key_ok = (1..=64).contains(&input.client_key.len())
+        && input
+            .client_key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+    if !key_ok {
+        e.push(FieldError::new(
+            "client_key",
+            "invalid",
+            "Mã giao dịch 1–64 ký tự chữ, số, - _ . :",
+            "client_key: 1–64 characters of letters, digits, - _ . :",
+        ));
+    }
+    if !["cash", "qr", "card", "ewallet"].contains(&input.method.as_str()) {
+        e.push(FieldError::new(
+            "method",
+            "not_allowed",
+            "Hình thức là cash, qr, card hoặc ewallet",
+            "Method is cash, qr, card or ewallet",
+        ));
+    }
+    if input.lines.is_empty() || input.lines.len() > 200 {
+        e.push(FieldError::new(
+            "lines",
+            "count",
+            "Từ 1 đến 200 dòng hàng",
+            "From 1 to 200 lines",
+        ));
+    }
+    if register.kind == "fuel_pump"
+        && (input.lines.len() != 1
+            || Some(input.lines[0].product_id) != register.fuel_product_id)
+    {
+        e.push(FieldError::new(
+            "lines",
+            "one_fuel_sale",
+            "Mỗi lần bơm là một hóa đơn với đúng nhiên liệu của vòi",
+            "Each pump sale is one invoice of the nozzle's fuel",
+        ));
+    }
+    if let Some(tc) = input.buyer.as_ref().and_then(|b| b.tax_code.as_deref())
+        && einvoice::validate_tax_code(tc).is_err()
+    {
+        e.push(FieldError::new(
+            "buyer.tax_code",
+            "invalid",
+            "Mã số thuế người mua không hợp lệ",
+            "Invalid buyer tax code",
+        ));
+    }
+    let mut cart = Vec::with_capacity(input.lines.len());
+    for (i, l) in input.lines.iter().enumerate() {
+        let product = store::product(&st.db, l.product_id)
+            .await?
+            .filter(|p| p.merchant_id == register.merchant_id && p.active);
+        let Some(p) = product else {
+            e.push(FieldError::new(
+                &format!("lines[{i}].product_id"),
+                "unknown",
+                "Không có mặt hàng này",
+                "No such product",
+            ));
+            continue;
+        };
+        let Some(q) = quantity_milli(&l.quantity) else {
+            e.push(FieldError::new(
+                &format!("lines[{i}].quantity"),
+                "invalid",
+                "Số lượng dương, tối đa 3 chữ số thập phân",
+                "Quantity: positive, at most 3 decimals",
+            ));
+            continue;
+        };
+        cart.push(CartLine {
+            product_id: p.id,
+            name: p.name,
+            unit: p.unit,
+            quantity_milli: q,
+            unit_price: p.unit_price,
+            vat_rate: p.vat_rate,
+        });
+    }
+    bad(e)?;
+    Ok(cart)
+}
+
+async fn sellable_register(st: &AppState, p: &Principal, id: i64) -> ApiResult<Register> {
+    let r = store::register(&st.db, id)
+        .await?
+        .filter(|r| can_read(p, r.merchant_id))
+        .ok_or_else(|| ApiError::not_found("register"))?;
+    if !can_sell(p, r.merchant_id) {
+        return Err(forbidden());
+    }
+    if r.status != "active" {
+        return Err(ApiError::conflict(
+            "register_closed",
+            "Máy tính tiền đã ngừng",
+            "The register is closed",
+        ));
+    }
+    Ok(r)
+}
+
+/// Rings up a sale. Cash, card and e-wallet sales are invoiced at once; a QR sale gets a
+/// dynamic VietQR and is invoiced when its payment lands. A retry with the same `client_key`
+/// returns the first sale and changes nothing.
+#[utoipa::path(post, path = "/api/v1/registers/{id}/sales", tag = "einvoice",
+    request_body = SaleInput,
+    responses((status = 201, body = SaleResult), (status = 200, body = SaleResult),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_sale(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let p = caller.person()?;
+    let register = sellable_register(&st, p, id).await?;
+    let input: SaleInput = parse_json(&body)?;
+    let cart = check_sale(&st, &register, &input).await?;
+    let taxpayer = store::taxpayer(&st.db, register.merchant_id)
+        .await?
+        .filter(|t| t.mtt_code.is_some())
+        .ok_or(issue::IssueError::NotRegistered)?;
+    let total = issue::cart_total(taxpayer.form, &cart)?;
+    let buyer = input
+        .buyer
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|_| ApiError::internal())?;
+    let cart_json = serde_json::to_string(&cart).map_err(|_| ApiError::internal())?;
+    // A retry of a QR sale must not create a second payment request: look first.
+    if let Some(existing) = existing_sale(&st, &register, &input.client_key).await? {
+        return Ok((StatusCode::OK, Json(existing)).into_response());
+    }
+    let payment_request = if input.method == "qr" {
+        Some(qr_request(&st, &register, total, p.person_id).await?)
+    } else {
+        None
+    };
+    let (sale, fresh) = store::insert_sale(
+        &st.db,
+        &NewSale {
+            register_id: register.id,
+            merchant_id: register.merchant_id,
+            client_key: &input.client_key,
+            cart: &cart_json,
+            total,
+            method: &input.method,
+            buyer: buyer.as_deref(),
+            payment_request_id: payment_request.as_ref().map(|r| r.id),
+            status: if input.method == "qr" {
+                "awaiting_payment"
+            } else {
+                "invoiced"
+            },
+            created_by: Some(p.person_id),
+        },
+    )
+    .await?;
+    let result = settle(&st, sale).await?;
+    if fresh {
+        Ok(created("sale", result.sale.id, result))
+    } else {
+        Ok((StatusCode::OK, Json(result)).into_response())
+    }
+}
+
+async fn existing_sale(
+    st: &AppState,
+    register: &Register,
+    key: &str,
+) -> ApiResult<Option<SaleResult>> {
+    let sql = "SELECT id FROM sales WHERE register_id = $1 AND client_key = $2";
+    let id: Option<i64> = crate::with_db!(&st.db, p => sqlx::query_scalar(sql)
+        .bind(register.id).bind(key).fetch_optional(p).await)?;
+    match id {
+        Some(id) => match store::sale(&st.db, id).await? {
+            Some(s) => Ok(Some(settle(st, s).await?)),
+            None => Ok(None),
+        },
+        None => Ok(None),
+    }
+}
+
+async fn qr_request(
+    st: &AppState,
+    register: &Register,
+    total: i64,
+    person: i64,
+) -> ApiResult<PaymentRequest> {
+    let no_qr = || {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "no_payout_account",
+            "Máy tính tiền này chưa gắn quầy có tài khoản nhận tiền",
+            "This register has no stall with a payout account",
+        )
+    };
+    let stall_id = register.stall_id.ok_or_else(no_qr)?;
+    let account = crate::register::store::stall_payout_account(&st.db, stall_id)
+        .await?
+        .ok_or_else(no_qr)?;
+    let n = NewPaymentRequest {
+        stall_id,
+        amount: total,
+        kind: "stall_sale".into(),
+        description: format!("Hoa don {}", register.label),
+        expires_in_seconds: None,
+    };
+    let expiry = requests::check_input(&n)?;
+    requests::insert(&st.db, &account, stall_id, &n, expiry, Some(person)).await
+}
+
+/// Brings a sale up to date: issues its invoice when it is paid (or not paid by QR).
+pub async fn settle(st: &AppState, sale: Sale) -> ApiResult<SaleResult> {
+    let payment_request = match sale.payment_request_id {
+        Some(id) => requests::by_id(&st.db, id).await?,
+        None => None,
+    };
+    let paid = payment_request
+        .as_ref()
+        .is_none_or(|r| matches!(r.status.as_str(), "paid" | "overpaid"));
+    let invoice = if paid && sale.status != "cancelled" {
+        let demo = crate::register::store::get_merchant(&st.db, sale.merchant_id)
+            .await?
+            .is_some_and(|m| m.is_demo);
+        Some(issue::issue_sale(&st.db, st.invoice_signer.as_deref(), &sale, demo).await?)
+    } else {
+        None
+    };
+    let sale = match invoice {
+        Some(_) => store::sale(&st.db, sale.id).await?.unwrap_or(sale),
+        None => sale,
+    };
+    Ok(SaleResult {
+        sale,
+        invoice,
+        payment_request,
+    })
+}
+
+/// A sale and its state; a paid QR sale gets its invoice here if it has none yet.
+#[utoipa::path(get, path = "/api/v1/sales/{id}", tag = "einvoice",
+    responses((status = 200, body = SaleResult), (status = 404, body = ErrorBody)))]
+pub async fn get_sale(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<SaleResult>> {
+    let p = caller.person()?;
+    let sale = store::sale(&st.db, id)
+        .await?
+        .filter(|s| can_read(p, s.merchant_id))
+        .ok_or_else(|| ApiError::not_found("sale"))?;
+    Ok(Json(settle(&st, sale).await?))
+}
+
+/// The merchants whose invoices the person may read (`None`: all).
+pub fn invoice_scope(p: &Principal) -> Option<Vec<i64>> {
+    if p.sees_all() {
+        return None;
+    }
+    let mut ms: Vec<i64> = p
+        .scopes("merchant_owner")
+        .chain(p.scopes("merchant_cashier"))
+        .collect();
+    ms.sort_unstable();
+    ms.dedup();
+    Some(ms)
+}
+
+/// Invoices the caller may read, newest first, paged like the other lists.
+#[utoipa::path(get, path = "/api/v1/invoices", tag = "einvoice", params(InvoiceQuery),
+    responses((status = 200, body = Page<InvoiceRow>)))]
+pub async fn list_invoices(
+    State(st): State<AppState>,
+    caller: Caller,
+    Query(q): Query<InvoiceQuery>,
+) -> ApiResult<Json<Page<InvoiceRow>>> {
+    let scope = invoice_scope(caller.person()?);
+    let (items, total) = store::list_invoices(&st.db, &q, scope.as_deref()).await?;
+    Ok(Json(Page { items, total }))
+}
+
+async fn readable_invoice(st: &AppState, caller: &Caller, id: i64) -> ApiResult<InvoiceRow> {
+    let p = caller.person()?;
+    store::invoice(&st.db, id)
+        .await?
+        .filter(|i| can_read(p, i.merchant_id))
+        .ok_or_else(|| ApiError::not_found("invoice"))
+}
+
+#[utoipa::path(get, path = "/api/v1/invoices/{id}", tag = "einvoice",
+    responses((status = 200, body = InvoiceRow), (status = 404, body = ErrorBody)))]
+pub async fn get_invoice(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<InvoiceRow>> {
+    Ok(Json(readable_invoice(&st, &caller, id).await?))
+}
+
+/// The signed invoice XML (HDon with the seller's XML-DSig signature).
+#[utoipa::path(get, path = "/api/v1/invoices/{id}/xml", tag = "einvoice",
+    responses((status = 200, content_type = "application/xml", body = String),
+        (status = 404, body = ErrorBody)))]
+pub async fn invoice_xml(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    let inv = readable_invoice(&st, &caller, id).await?;
+    let xml = store::signed_xml(&st.db, inv.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("invoice"))?;
+    Ok(xml_download(&inv.code, xml))
+}
+
+pub fn xml_download(code: &str, xml: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/xml; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{code}.xml\""),
+            ),
+        ],
+        xml,
+    )
+        .into_response()
+}
+
+#[derive(Clone, Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LookupQuery {
+    /// The seller's tax code.
+    pub mst: String,
+    /// The invoice's tax-authority code (M1-26-XXXXX-00000000001).
+    pub code: String,
+}
+
+/// What a buyer sees: the invoice, and whether its signature verifies.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct LookupResult {
+    pub code: String,
+    pub seller_name: String,
+    pub seller_tax_code: String,
+    pub issued_at: i64,
+    pub total: i64,
+    pub vat_total: i64,
+    pub total_in_words: String,
+    pub lines: Vec<LookupLine>,
+    pub tax_status: String,
+    pub replaced: bool,
+    pub signature_valid: bool,
+    /// Subject of the signing certificate.
+    pub signer: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct LookupLine {
+    pub name: String,
+    pub unit: String,
+    pub quantity: String,
+    pub unit_price: i64,
+    pub amount: i64,
+    pub vat_rate: String,
+}
+
+/// Finds an invoice by seller tax code and code and checks its signature.
+pub async fn lookup(db: &crate::db::Db, mst: &str, code: &str) -> ApiResult<(LookupResult, String)> {
+    let not_found = || ApiError::not_found("invoice");
+    let row = store::invoice_by_code(db, mst.trim(), code.trim().to_ascii_uppercase().as_str())
+        .await?
+        .ok_or_else(not_found)?;
+    let xml = store::signed_xml(db, row.id).await?.ok_or_else(not_found)?;
+    let inv = einvoice::read_invoice(&xml).map_err(|_| ApiError::internal())?;
+    let reports = einvoice::verify_signatures(&xml, &einvoice::VerifyOptions::default());
+    let (valid, signer) = match &reports {
+        Ok(r) if !r.is_empty() => (
+            r.iter().all(|s| s.is_valid()),
+            r.first()
+                .and_then(|s| s.certificate.as_ref())
+                .map(|c| c.subject.clone()),
+        ),
+        _ => (false, None),
+    };
+    let lines = inv
+        .lines
+        .iter()
+        .map(|l| LookupLine {
+            name: l.name.clone(),
+            unit: l.unit.clone().unwrap_or_default(),
+            quantity: l.quantity.map(quantity_text).unwrap_or_default(),
+            unit_price: l.unit_price.unwrap_or(0),
+            amount: l.amount.unwrap_or(0),
+            vat_rate: l
+                .vat_rate
+                .as_ref()
+                .map(|r| r.to_xml(inv.version))
+                .unwrap_or_default(),
+        })
+        .collect();
+    Ok((
+        LookupResult {
+            code: row.code.clone(),
+            seller_name: inv.seller.name.clone(),
+            seller_tax_code: row.seller_tax_code.clone(),
+            issued_at: row.issued_at,
+            total: row.total,
+            vat_total: row.vat_total,
+            total_in_words: inv.totals.total_in_words.clone(),
+            lines,
+            tax_status: row.tax_status.clone(),
+            replaced: row.status == "replaced",
+            signature_valid: valid,
+            signer,
+        },
+        xml,
+    ))
+}
+
+/// 1500 thousandths → "1,5" (Vietnamese decimal comma).
+pub fn quantity_text(q: einvoice::Quantity) -> String {
+    let whole = q.0 / 1000;
+    let frac = (q.0 % 1000).abs();
+    if frac == 0 {
+        whole.to_string()
+    } else {
+        let f = format!("{frac:03}");
+        format!("{whole},{}", f.trim_end_matches('0'))
+    }
+}
+
+/// Public buyer look-up by the seller's tax code and the invoice code.
+#[utoipa::path(get, path = "/api/v1/invoices/lookup", tag = "einvoice", params(LookupQuery),
+    responses((status = 200, body = LookupResult), (status = 404, body = ErrorBody)))]
+pub async fn lookup_api(
+    State(st): State<AppState>,
+    Query(q): Query<LookupQuery>,
+) -> ApiResult<Json<LookupResult>> {
+    Ok(Json(lookup(&st.db, &q.mst, &q.code).await?.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantities() {
+        assert_eq!(quantity_milli(&serde_json::json!("1.5")), Some(1500));
+        assert_eq!(quantity_milli(&serde_json::json!(2)), Some(2000));
+        assert_eq!(quantity_milli(&serde_json::json!(12.345)), Some(12345));
+        assert_eq!(quantity_milli(&serde_json::json!("0")), None);
+        assert_eq!(quantity_milli(&serde_json::json!("1.2345")), None);
+        assert_eq!(quantity_milli(&serde_json::json!(true)), None);
+        assert_eq!(quantity_text(einvoice::Quantity(1500)), "1,5");
+        assert_eq!(quantity_text(einvoice::Quantity(12345)), "12,345");
+        assert_eq!(quantity_text(einvoice::Quantity(2000)), "2");
+    }
+}
