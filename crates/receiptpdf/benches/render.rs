@@ -15,6 +15,11 @@ fn bench(c: &mut Criterion) {
     c.bench_function("render_10_lines", |b| {
         b.iter(|| receiptpdf::render(black_box(&receipt)))
     });
+    let mut no_qr = receipt.clone();
+    no_qr.qr_payload = None;
+    c.bench_function("render_10_lines_no_qr", |b| {
+        b.iter(|| receiptpdf::render(black_box(&no_qr)))
+    });
     let receipt = common::sample(100);
     c.bench_function("render_100_lines", |b| {
         b.iter(|| receiptpdf::render(black_box(&receipt)))
