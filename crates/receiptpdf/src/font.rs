@@ -110,7 +110,7 @@ impl Font {
 
     /// The TrueType subset holding only the encoded glyphs.
     pub(crate) fn subset(&self) -> Result<Vec<u8>, Error> {
-        subsetter::subset(self.data, 0, &self.remapper).map_err(Error::Subset)
+        subsetter::subset(self.data, 0, &self.remapper).map_err(|e| Error::Subset(e.to_string()))
     }
 
     /// `ABCDEF+Name`: six capital letters derived from the glyph set, as PDF

@@ -265,7 +265,11 @@ impl<'f> Layout<'f> {
         self.rule();
         for item in &r.items {
             self.paragraph(Style::Regular, BODY, &item.name, Align::Left);
-            let detail = format!("{} × {}", item.quantity, format_dong(item.unit_price));
+            let detail = if item.quantity.trim().is_empty() {
+                format_dong(item.unit_price)
+            } else {
+                format!("{} × {}", item.quantity, format_dong(item.unit_price))
+            };
             self.indent = ITEM_INDENT;
             self.pair(Style::Regular, BODY, &detail, &format_dong(item.amount));
             self.indent = 0.0;

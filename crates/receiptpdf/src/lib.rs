@@ -91,7 +91,7 @@ pub enum Error {
     Font(&'static str),
     /// Subsetting an embedded font failed (a build defect, not an input one).
     #[error("font subsetting failed: {0}")]
-    Subset(subsetter::Error),
+    Subset(String),
 }
 
 /// Formats đồng the Vietnamese way: `.` between thousands, `-` for negative
