@@ -63,6 +63,23 @@ pub fn router() -> Router<AppState> {
         )
         .route("/audit", get(crate::auth::routes::audit_page))
         .route("/live", get(crate::receipts::live::live_page))
+        .route("/registers", get(crate::invoices::pages::registers_page))
+        .route("/registers/{id}", get(crate::invoices::pages::cashier_page))
+        .route(
+            "/merchants/{id}/einvoice",
+            get(crate::invoices::pages::setup_page),
+        )
+        .route("/invoices", get(crate::invoices::pages::invoices_page))
+        .route(
+            "/invoices/{id}/receipt",
+            get(crate::invoices::pages::receipt_page),
+        )
+        .route(
+            "/invoices/{id}/receipt.pdf",
+            get(crate::invoices::pages::receipt_pdf),
+        )
+        .route("/tra-cuu", get(crate::invoices::pages::lookup_page))
+        .route("/tra-cuu/xml", get(crate::invoices::pages::lookup_xml))
         .route("/unmatched", get(crate::receipts::live::unmatched_page))
         .route(
             "/unmatched/{id}/assign",
@@ -191,7 +208,9 @@ fn layout_with(caller: Option<&Caller>, title: &str, body: Markup) -> Markup {
                             a href="/markets" { "Chợ" }
                             a href="/merchants" { "Người bán" }
                             a href="/live" { "Tiền về" }
+                            a href="/registers" { "Máy tính tiền" }
                         }
+                        a href="/tra-cuu" { "Tra cứu hóa đơn" }
                         @if person.is_some_and(|p| p.is_admin()) {
                             a href="/audit" { "Nhật ký" }
                             a href="/unmatched" { "Chưa khớp" }

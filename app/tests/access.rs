@@ -36,6 +36,10 @@ const SELF_A: &[&str] = &[ADMIN, OWN_A];
 /// Who may take a payment at stall A.
 const PAY_A: &[&str] = &[ADMIN, MGR_A, OWN_A, CASH_A];
 const ADMIN_ONLY: &[&str] = &[ADMIN];
+/// Who may read merchant A's invoices, products and registers; who may sell; who may manage.
+const INVOICES_A: &[&str] = &[ADMIN, TAX, OWN_A, CASH_A];
+const SELL_A: &[&str] = &[ADMIN, OWN_A, CASH_A];
+const CATALOGUE_A: &[&str] = &[ADMIN, OWN_A];
 
 /// Who may call each route (on the objects of market A).
 fn expected(method: &str, path: &str) -> Option<&'static [&'static str]> {
@@ -79,6 +83,23 @@ fn expected(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("GET", "/unmatched")
         | ("POST", "/unmatched/{id}/assign" | "/api/v1/receipts/{id}/assign") => ADMIN_ONLY,
         ("POST", "/api/v1/organisations/{id}/members") => ADMIN_ONLY,
+        ("GET", "/api/v1/merchants/{id}/einvoice") => INVOICES_A,
+        ("GET", "/api/v1/merchants/{id}/products" | "/api/v1/merchants/{id}/registers") => {
+            INVOICES_A
+        }
+        ("POST", "/api/v1/merchants/{id}/products" | "/api/v1/merchants/{id}/registers") => {
+            CATALOGUE_A
+        }
+        ("POST", "/api/v1/registers/{id}/sales") => SELL_A,
+        ("GET", "/api/v1/sales/{id}" | "/api/v1/invoices/{id}" | "/api/v1/invoices/{id}/xml") => {
+            INVOICES_A
+        }
+        ("GET", "/api/v1/invoices") => STAFF,
+        ("GET", "/api/v1/invoices/lookup" | "/tra-cuu" | "/tra-cuu/xml") => ALL,
+        ("GET", "/registers" | "/invoices") => STAFF,
+        ("GET", "/registers/{id}") => SELL_A,
+        ("GET", "/merchants/{id}/einvoice") => INVOICES_A,
+        ("GET", "/invoices/{id}/receipt" | "/invoices/{id}/receipt.pdf") => INVOICES_A,
         ("GET", "/" | "/assets/app.css" | "/signin") => ALL,
         ("POST", "/signin/otp" | "/signin/verify" | "/signin/password") => ALL,
         ("POST", "/signout") => SIGNED,
@@ -102,6 +123,9 @@ struct World {
     stall_a: i64,
     merchant_a: i64,
     owner_a_person: i64,
+    register_a: i64,
+    sale_a: i64,
+    invoice_a: i64,
     tokens: HashMap<&'static str, String>,
 }
 
@@ -169,7 +193,36 @@ async fn world(app: &TestApp) -> World {
         )
         .await;
     let request_a = req["id"].as_i64().expect("payment request for stall A");
+    // Merchant A sells from a register and has issued one invoice.
+    halong::invoices::store::taxpayer_pending(&db, merchant_a, 1, "AA", "M", false)
+        .await
+        .unwrap();
+    halong::invoices::store::taxpayer_answered(&db, merchant_a, Some("ABCDE"), "")
+        .await
+        .unwrap();
+    let (_, product) = app
+        .post_json(
+            &format!("/api/v1/merchants/{merchant_a}/products"),
+            &json!({"name": "Rau", "unit": "bó", "unit_price": 10000}),
+        )
+        .await;
+    let (_, register) = app
+        .post_json(
+            &format!("/api/v1/merchants/{merchant_a}/registers"),
+            &json!({"kind": "stall", "label": "Quầy A-1", "stall_id": sa["id"]}),
+        )
+        .await;
+    let register_a = register["id"].as_i64().expect("register A");
+    let (_, sale) = app
+        .post_json(
+            &format!("/api/v1/registers/{register_a}/sales"),
+            &json!({"client_key": "w1", "method": "cash", "lines": [{"product_id": product["id"], "quantity": 1}]}),
+        )
+        .await;
     World {
+        register_a,
+        sale_a: sale["sale"]["id"].as_i64().expect("sale A"),
+        invoice_a: sale["invoice"]["id"].as_i64().expect("invoice A"),
         market_a,
         request_a,
         stall_a: sa["id"].as_i64().unwrap(),
@@ -191,6 +244,12 @@ async fn concrete(app: &TestApp, w: &World, role: &str, path: &str) -> String {
         w.merchant_a
     } else if path.starts_with("/api/v1/payment-requests/") {
         w.request_a
+    } else if path.starts_with("/api/v1/registers/") || path.starts_with("/registers/") {
+        w.register_a
+    } else if path.starts_with("/api/v1/sales/") {
+        w.sale_a
+    } else if path.starts_with("/api/v1/invoices/") || path.starts_with("/invoices/") {
+        w.invoice_a
     } else if path.starts_with("/api/v1/organisations/") {
         1
     } else if path.starts_with("/api/v1/people/") {

@@ -100,16 +100,31 @@ async fn cash_sale_issues_a_signed_invoice_once() {
     let reg = register(&s, "Quầy A-1").await;
     let sale = json!({"client_key": "sale-1", "method": "cash", "lines": [
         {"product_id": cha, "quantity": "1.5"}, {"product_id": mam, "quantity": 2}]});
-    let (st, first) = post(&s.owner, &s.app, &format!("/api/v1/registers/{reg}/sales"), &sale).await;
+    let (st, first) = post(
+        &s.owner,
+        &s.app,
+        &format!("/api/v1/registers/{reg}/sales"),
+        &sale,
+    )
+    .await;
     assert_eq!(st, 201, "{first}");
     let inv = &first["invoice"];
     assert_eq!(inv["number"], 1);
     assert_eq!(inv["total"], 714_600);
     assert_eq!(inv["vat_total"], 54_600);
     let code = inv["code"].as_str().unwrap().to_string();
-    assert!(code.starts_with("M1-") && code.contains("-AB12C-00000000001"), "{code}");
+    assert!(
+        code.starts_with("M1-") && code.contains("-AB12C-00000000001"),
+        "{code}"
+    );
     // A retry returns the same sale and invoice, and takes no number.
-    let (st, again) = post(&s.owner, &s.app, &format!("/api/v1/registers/{reg}/sales"), &sale).await;
+    let (st, again) = post(
+        &s.owner,
+        &s.app,
+        &format!("/api/v1/registers/{reg}/sales"),
+        &sale,
+    )
+    .await;
     assert_eq!(st, 200);
     assert_eq!(again["invoice"]["id"], inv["id"]);
     let (_, list) = get(&s.owner, &s.app, "/api/v1/invoices").await;
@@ -131,9 +146,14 @@ async fn cash_sale_issues_a_signed_invoice_once() {
     let parsed = einvoice::read_invoice(&xml).unwrap();
     assert_eq!(parsed.totals.total, 714_600);
     assert_eq!(parsed.authority_code.as_deref(), Some(code.as_str()));
-    let tampered = xml.replacen("<TgTTTBSo>714600</TgTTTBSo>", "<TgTTTBSo>714601</TgTTTBSo>", 1);
+    let tampered = xml.replacen(
+        "<TgTTTBSo>714600</TgTTTBSo>",
+        "<TgTTTBSo>714601</TgTTTBSo>",
+        1,
+    );
     assert_ne!(tampered, xml);
-    let reports = einvoice::verify_signatures(&tampered, &einvoice::VerifyOptions::default()).unwrap();
+    let reports =
+        einvoice::verify_signatures(&tampered, &einvoice::VerifyOptions::default()).unwrap();
     assert!(!reports.iter().all(|r| r.is_valid()));
 
     // The public look-up finds it by tax code and code, and says the signature holds.
@@ -164,12 +184,30 @@ async fn bad_sales_change_nothing() {
     let reg = register(&s, "Quầy A-1").await;
     let path = format!("/api/v1/registers/{reg}/sales");
     for (body, field) in [
-        (json!({"client_key": "k1", "method": "cash", "lines": []}), "lines"),
-        (json!({"client_key": "k2", "method": "barter", "lines": [{"product_id": p, "quantity": 1}]}), "method"),
-        (json!({"client_key": "k3", "method": "cash", "lines": [{"product_id": p, "quantity": "1.2345"}]}), "lines[0].quantity"),
-        (json!({"client_key": "k4", "method": "cash", "lines": [{"product_id": 999_999, "quantity": 1}]}), "lines[0].product_id"),
-        (json!({"client_key": "bad key!", "method": "cash", "lines": [{"product_id": p, "quantity": 1}]}), "client_key"),
-        (json!({"client_key": "k5", "method": "cash", "lines": [{"product_id": p, "quantity": 1}], "buyer": {"tax_code": "123"}}), "buyer.tax_code"),
+        (
+            json!({"client_key": "k1", "method": "cash", "lines": []}),
+            "lines",
+        ),
+        (
+            json!({"client_key": "k2", "method": "barter", "lines": [{"product_id": p, "quantity": 1}]}),
+            "method",
+        ),
+        (
+            json!({"client_key": "k3", "method": "cash", "lines": [{"product_id": p, "quantity": "1.2345"}]}),
+            "lines[0].quantity",
+        ),
+        (
+            json!({"client_key": "k4", "method": "cash", "lines": [{"product_id": 999_999, "quantity": 1}]}),
+            "lines[0].product_id",
+        ),
+        (
+            json!({"client_key": "bad key!", "method": "cash", "lines": [{"product_id": p, "quantity": 1}]}),
+            "client_key",
+        ),
+        (
+            json!({"client_key": "k5", "method": "cash", "lines": [{"product_id": p, "quantity": 1}], "buyer": {"tax_code": "123"}}),
+            "buyer.tax_code",
+        ),
     ] {
         let (st, e) = post(&s.owner, &s.app, &path, &body).await;
         assert_eq!(st, 422, "{body} → {e}");
@@ -178,9 +216,21 @@ async fn bad_sales_change_nothing() {
     let (_, list) = get(&s.owner, &s.app, "/api/v1/invoices").await;
     assert_eq!(list["total"], 0);
     // Products and registers are checked too.
-    let (st, _) = post(&s.owner, &s.app, &format!("/api/v1/merchants/{}/products", s.merchant), &json!({"name": "X", "unit": "kg", "unit_price": 1, "vat_rate": "7%"})).await;
+    let (st, _) = post(
+        &s.owner,
+        &s.app,
+        &format!("/api/v1/merchants/{}/products", s.merchant),
+        &json!({"name": "X", "unit": "kg", "unit_price": 1, "vat_rate": "7%"}),
+    )
+    .await;
     assert_eq!(st, 422);
-    let (st, _) = post(&s.owner, &s.app, &format!("/api/v1/merchants/{}/registers", s.merchant), &json!({"kind": "fuel_pump", "label": "Vòi 1"})).await;
+    let (st, _) = post(
+        &s.owner,
+        &s.app,
+        &format!("/api/v1/merchants/{}/registers", s.merchant),
+        &json!({"kind": "fuel_pump", "label": "Vòi 1"}),
+    )
+    .await;
     assert_eq!(st, 422);
 }
 
@@ -189,8 +239,20 @@ async fn unregistered_seller_cannot_sell() {
     let s = shop().await;
     let (_, r) = s.app.post_json("/api/v1/merchants", &json!({"tax_code": "0100233488", "name": "Hộ chưa đăng ký", "owner_name": "A", "place_code": "06685", "payment_methods": ["cash"]})).await;
     let other = r["id"].as_i64().unwrap();
-    let (_, p) = s.app.post_json(&format!("/api/v1/merchants/{other}/products"), &json!({"name": "Rau", "unit": "bó", "unit_price": 10_000, "vat_rate": "5%"})).await;
-    let (_, reg) = s.app.post_json(&format!("/api/v1/merchants/{other}/registers"), &json!({"kind": "counter", "label": "Quầy"})).await;
+    let (_, p) = s
+        .app
+        .post_json(
+            &format!("/api/v1/merchants/{other}/products"),
+            &json!({"name": "Rau", "unit": "bó", "unit_price": 10_000, "vat_rate": "5%"}),
+        )
+        .await;
+    let (_, reg) = s
+        .app
+        .post_json(
+            &format!("/api/v1/merchants/{other}/registers"),
+            &json!({"kind": "counter", "label": "Quầy"}),
+        )
+        .await;
     let (st, e) = s
         .app
         .post_json(
@@ -229,12 +291,24 @@ async fn four_registers_thousand_sales_each_number_without_gaps() {
     }
     let db = s.app.running.as_ref().unwrap().state.db.clone();
     let mut numbers: Vec<i64> = match &db {
-        halong::db::Db::Sqlite(p) => sqlx::query_scalar("SELECT number FROM invoices ORDER BY number").fetch_all(p).await.unwrap(),
-        halong::db::Db::Pg(p) => sqlx::query_scalar("SELECT number FROM invoices ORDER BY number").fetch_all(p).await.unwrap(),
+        halong::db::Db::Sqlite(p) => {
+            sqlx::query_scalar("SELECT number FROM invoices ORDER BY number")
+                .fetch_all(p)
+                .await
+                .unwrap()
+        }
+        halong::db::Db::Pg(p) => sqlx::query_scalar("SELECT number FROM invoices ORDER BY number")
+            .fetch_all(p)
+            .await
+            .unwrap(),
     };
     assert_eq!(numbers.len(), 4 * per);
     numbers.dedup();
-    assert_eq!(numbers, (1..=(4 * per) as i64).collect::<Vec<_>>(), "consecutive, no gap, no repeat");
+    assert_eq!(
+        numbers,
+        (1..=(4 * per) as i64).collect::<Vec<_>>(),
+        "consecutive, no gap, no repeat"
+    );
 }
 
 fn transfer(id: &str, amount: i64, memo: &str) -> SimTransfer {
@@ -277,11 +351,21 @@ async fn qr_sale_is_invoiced_when_paid() {
     let t = transfer("7001", 540_000, &format!("CT {reference} thanh toan"));
     let secret = common::PROVIDER_SECRET;
     let signed = banknotify::sign(Provider::Casso, &t, secret, t.occurred_at_unix).unwrap();
-    let mut req = s.app.anonymous.post(s.app.url("/api/v1/notifications/casso"));
+    let mut req = s
+        .app
+        .anonymous
+        .post(s.app.url("/api/v1/notifications/casso"));
     for (k, v) in &signed.headers {
         req = req.header(k, v);
     }
-    assert!(req.body(signed.body).send().await.unwrap().status().is_success());
+    assert!(
+        req.body(signed.body)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .is_success()
+    );
     let mut invoiced = Value::Null;
     for _ in 0..50 {
         let (_, now) = get(&s.owner, &s.app, &format!("/api/v1/sales/{sale_id}")).await;
@@ -302,7 +386,13 @@ async fn fuel_pump_sales_are_one_invoice_each() {
     let (st, fuel) = post(&s.owner, &s.app, &format!("/api/v1/merchants/{}/products", s.merchant), &json!({"name": "Xăng RON 95-III", "unit": "lít", "unit_price": 22_500, "vat_rate": "10%", "is_fuel": true})).await;
     assert_eq!(st, 201);
     let other = product(&s, "Dầu nhớt", 120_000, "10%").await;
-    let (st, pump) = post(&s.owner, &s.app, &format!("/api/v1/merchants/{}/registers", s.merchant), &json!({"kind": "fuel_pump", "label": "Trụ 1 vòi 2", "fuel_product_id": fuel["id"]})).await;
+    let (st, pump) = post(
+        &s.owner,
+        &s.app,
+        &format!("/api/v1/merchants/{}/registers", s.merchant),
+        &json!({"kind": "fuel_pump", "label": "Trụ 1 vòi 2", "fuel_product_id": fuel["id"]}),
+    )
+    .await;
     assert_eq!(st, 201, "{pump}");
     let path = format!("/api/v1/registers/{}/sales", pump["id"]);
     let (st, a) = post(&s.owner, &s.app, &path, &json!({"client_key": "p1", "method": "card", "lines": [{"product_id": fuel["id"], "quantity": "10.345"}]})).await;
@@ -321,7 +411,13 @@ async fn invoices_are_visible_only_to_their_seller_and_tax_officers() {
     let s = shop().await;
     let p = product(&s, "Tôm khô", 900_000, "8%").await;
     let reg = register(&s, "Quầy A-1").await;
-    let (_, sale) = post(&s.owner, &s.app, &format!("/api/v1/registers/{reg}/sales"), &json!({"client_key": "v1", "method": "cash", "lines": [{"product_id": p, "quantity": 1}]})).await;
+    let (_, sale) = post(
+        &s.owner,
+        &s.app,
+        &format!("/api/v1/registers/{reg}/sales"),
+        &json!({"client_key": "v1", "method": "cash", "lines": [{"product_id": p, "quantity": 1}]}),
+    )
+    .await;
     let id = sale["invoice"]["id"].as_i64().unwrap();
     let db = s.app.running.as_ref().unwrap().state.db.clone();
     let stranger = client_with_token(&token_for(&db, "0933444555", "merchant_owner", 999).await);
@@ -329,16 +425,127 @@ async fn invoices_are_visible_only_to_their_seller_and_tax_officers() {
     assert_eq!(st, 404);
     let (_, list) = get(&stranger, &s.app, "/api/v1/invoices").await;
     assert_eq!(list["total"], 0);
-    let (st, _) = post(&stranger, &s.app, &format!("/api/v1/registers/{reg}/sales"), &json!({"client_key": "v2", "method": "cash", "lines": [{"product_id": p, "quantity": 1}]})).await;
+    let (st, _) = post(
+        &stranger,
+        &s.app,
+        &format!("/api/v1/registers/{reg}/sales"),
+        &json!({"client_key": "v2", "method": "cash", "lines": [{"product_id": p, "quantity": 1}]}),
+    )
+    .await;
     assert_eq!(st, 404);
     let officer = client_with_token(&token_for(&db, "0944555666", "tax_officer", 0).await);
     let (st, _) = get(&officer, &s.app, &format!("/api/v1/invoices/{id}")).await;
     assert_eq!(st, 200);
-    let (st, _) = post(&officer, &s.app, &format!("/api/v1/registers/{reg}/sales"), &json!({"client_key": "v3", "method": "cash", "lines": [{"product_id": p, "quantity": 1}]})).await;
+    let (st, _) = post(
+        &officer,
+        &s.app,
+        &format!("/api/v1/registers/{reg}/sales"),
+        &json!({"client_key": "v3", "method": "cash", "lines": [{"product_id": p, "quantity": 1}]}),
+    )
+    .await;
     assert_eq!(st, 403, "tax officers read, they do not sell");
-    let cashier = client_with_token(&token_for(&db, "0955666777", "merchant_cashier", s.merchant).await);
-    let (st, _) = post(&cashier, &s.app, &format!("/api/v1/registers/{reg}/sales"), &json!({"client_key": "v4", "method": "cash", "lines": [{"product_id": p, "quantity": 1}]})).await;
+    let cashier =
+        client_with_token(&token_for(&db, "0955666777", "merchant_cashier", s.merchant).await);
+    let (st, _) = post(
+        &cashier,
+        &s.app,
+        &format!("/api/v1/registers/{reg}/sales"),
+        &json!({"client_key": "v4", "method": "cash", "lines": [{"product_id": p, "quantity": 1}]}),
+    )
+    .await;
     assert_eq!(st, 201);
-    let (st, _) = post(&cashier, &s.app, &format!("/api/v1/merchants/{}/products", s.merchant), &json!({"name": "Y", "unit": "kg", "unit_price": 1})).await;
+    let (st, _) = post(
+        &cashier,
+        &s.app,
+        &format!("/api/v1/merchants/{}/products", s.merchant),
+        &json!({"name": "Y", "unit": "kg", "unit_price": 1}),
+    )
+    .await;
     assert_eq!(st, 403, "cashiers sell, owners keep the catalogue");
+}
+
+#[tokio::test]
+async fn receipt_pages_pdf_and_public_lookup() {
+    let s = shop().await;
+    let p = product(&s, "Chả mực Hạ Long", 380_000, "8%").await;
+    let reg = register(&s, "Quầy A-1").await;
+    let cashier = s
+        .owner
+        .get(s.app.url(&format!("/registers/{reg}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cashier.status(), 200);
+    let html = cashier.text().await.unwrap();
+    assert!(html.contains("Chả mực Hạ Long") && html.contains("Tiền mặt (F1)"));
+    let (_, sale) = post(&s.owner, &s.app, &format!("/api/v1/registers/{reg}/sales"), &json!({"client_key": "r1", "method": "cash", "lines": [{"product_id": p, "quantity": 1}], "buyer": {"name": "Công ty TNHH Vịnh Xanh", "tax_code": "0100233488"}})).await;
+    let id = sale["invoice"]["id"].as_i64().unwrap();
+    let code = sale["invoice"]["code"].as_str().unwrap().to_string();
+    let page = s
+        .owner
+        .get(s.app.url(&format!("/invoices/{id}/receipt")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&code) && page.contains("410.400") && page.contains("Công ty TNHH Vịnh Xanh"),
+        "{page}"
+    );
+    assert!(page.contains("<svg"), "the receipt carries the look-up QR");
+    let pdf = s
+        .owner
+        .get(s.app.url(&format!("/invoices/{id}/receipt.pdf")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF-"));
+    let look = s
+        .app
+        .anonymous
+        .get(
+            s.app
+                .url(&format!("/tra-cuu?mst={}&code={code}", s.tax_code)),
+        )
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        look.contains("Chữ ký số hợp lệ") && look.contains("410.400"),
+        "{look}"
+    );
+    let none = s
+        .app
+        .anonymous
+        .get(s.app.url(&format!(
+            "/tra-cuu?mst={}&code=M1-26-AB12C-00000000999",
+            s.tax_code
+        )))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(none.contains("Không tìm thấy hóa đơn"));
+    let xml = s
+        .app
+        .anonymous
+        .get(
+            s.app
+                .url(&format!("/tra-cuu/xml?mst={}&code={code}", s.tax_code)),
+        )
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(xml.contains("<HDon") && xml.contains("SignatureValue"));
 }

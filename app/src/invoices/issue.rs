@@ -82,7 +82,10 @@ pub fn build(
     number: u32,
     at: LocalDateTime,
 ) -> Result<Invoice, IssueError> {
-    let code5 = taxpayer.mtt_code.as_deref().ok_or(IssueError::NotRegistered)?;
+    let code5 = taxpayer
+        .mtt_code
+        .as_deref()
+        .ok_or(IssueError::NotRegistered)?;
     let year = at.date.year();
     let form = u8::try_from(taxpayer.form).unwrap_or(0);
     let code = MttCode::new(form, (year % 100) as u8, code5, u64::from(number))
@@ -100,7 +103,10 @@ pub fn build(
         line.vat_rate = rate;
         line.number = Some(u32::try_from(i + 1).unwrap_or(u32::MAX));
         if line.amount.is_none() {
-            return Err(IssueError::Invalid(format!("line {} amount overflows", i + 1)));
+            return Err(IssueError::Invalid(format!(
+                "line {} amount overflows",
+                i + 1
+            )));
         }
         lines.push(line);
     }
@@ -175,8 +181,8 @@ pub fn cart_total(form: i16, cart: &[CartLine]) -> Result<i64, IssueError> {
         created_at: 0,
         updated_at: 0,
     };
-    let at = LocalDateTime::new(Date::new(2026, 1, 1).unwrap_or_default(), 0, 0, 0)
-        .unwrap_or_default();
+    let at =
+        LocalDateTime::new(Date::new(2026, 1, 1).unwrap_or_default(), 0, 0, 0).unwrap_or_default();
     Ok(build(&m, &t, cart, None, 1, at)?.totals.total)
 }
 
@@ -226,10 +232,10 @@ pub async fn issue_sale(
         .ok_or_else(|| IssueError::Invalid("yearly numbers exhausted".into()))?;
     let inv = build(&merchant, &taxpayer, &cart, buyer.as_ref(), number, at)?;
     let xml = einvoice::write_invoice(&inv);
-    let signed = einvoice::sign_invoice(&xml, signer, at)
-        .map_err(|e| IssueError::Invalid(e.to_string()))?;
+    let signed =
+        einvoice::sign_invoice(&xml, signer, at).map_err(|e| IssueError::Invalid(e.to_string()))?;
     let sql = format!(
-            "INSERT INTO invoices (merchant_id, register_id, sale_id, form, symbol, number, year, \
+        "INSERT INTO invoices (merchant_id, register_id, sale_id, form, symbol, number, year, \
              code, seller_tax_code, issued_at, total, vat_total, payment_method, has_buyer, \
              status, tax_status, xml, signed_xml, is_demo) VALUES ($1, $2, $3, $4, $5, $6, $7, \
              $8, $9, $10, $11, $12, $13, $14, 'issued', 'pending', $15, $16, $17) \
@@ -339,7 +345,10 @@ mod tests {
     fn vat_invoice_is_valid_and_coded() {
         let inv = build(&merchant(), &taxpayer(1), &cart(), None, 42, at()).unwrap();
         assert_eq!(inv.symbol, "C26MHL");
-        assert_eq!(inv.authority_code.as_deref(), Some("M1-26-AB12C-00000000042"));
+        assert_eq!(
+            inv.authority_code.as_deref(),
+            Some("M1-26-AB12C-00000000042")
+        );
         // 570,000 at 8% + 90,000 at 10%.
         assert_eq!(inv.totals.before_tax, 660_000);
         assert_eq!(inv.totals.tax, 45_600 + 9_000);
@@ -357,7 +366,11 @@ mod tests {
         let inv = build(&merchant(), &taxpayer(2), &cart(), None, 1, at()).unwrap();
         assert_eq!(inv.totals.total, 660_000);
         assert_eq!(inv.totals.tax, 0);
-        assert!(inv.totals.total_in_words.starts_with("Sáu trăm sáu mươi nghìn"));
+        assert!(
+            inv.totals
+                .total_in_words
+                .starts_with("Sáu trăm sáu mươi nghìn")
+        );
         assert!(inv.lines.iter().all(|l| l.vat_rate.is_none()));
         let errors: Vec<_> = einvoice::validate(&inv, &einvoice::Context::default())
             .into_iter()

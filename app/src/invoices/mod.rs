@@ -196,7 +196,9 @@ pub struct InvoiceRow {
 /// Who may ring up sales and see a merchant's invoices: administrators, the owner and its
 /// cashiers.
 pub fn can_sell(p: &Principal, merchant_id: i64) -> bool {
-    p.is_admin() || p.owns_merchant(merchant_id) || p.scopes("merchant_cashier").any(|m| m == merchant_id)
+    p.is_admin()
+        || p.owns_merchant(merchant_id)
+        || p.scopes("merchant_cashier").any(|m| m == merchant_id)
 }
 
 /// Who may change registers, products and the registration: administrators and the owner.

@@ -60,11 +60,9 @@ pub async fn get_taxpayer(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Taxpayer>> {
     readable_merchant(&st, &caller, id).await?;
-    Ok(Json(
-        store::taxpayer(&st.db, id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("einvoice_registration"))?,
-    ))
+    Ok(Json(store::taxpayer(&st.db, id).await?.ok_or_else(
+        || ApiError::not_found("einvoice_registration"),
+    )?))
 }
 
 async fn readable_merchant(
@@ -360,8 +358,7 @@ async fn check_sale(
         ));
     }
     if register.kind == "fuel_pump"
-        && (input.lines.len() != 1
-            || Some(input.lines[0].product_id) != register.fuel_product_id)
+        && (input.lines.len() != 1 || Some(input.lines[0].product_id) != register.fuel_product_id)
     {
         e.push(FieldError::new(
             "lines",
@@ -654,7 +651,10 @@ pub async fn invoice_xml(
 pub fn xml_download(code: &str, xml: String) -> Response {
     (
         [
-            (header::CONTENT_TYPE, "application/xml; charset=utf-8".to_string()),
+            (
+                header::CONTENT_TYPE,
+                "application/xml; charset=utf-8".to_string(),
+            ),
             (
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{code}.xml\""),
@@ -703,7 +703,11 @@ pub struct LookupLine {
 }
 
 /// Finds an invoice by seller tax code and code and checks its signature.
-pub async fn lookup(db: &crate::db::Db, mst: &str, code: &str) -> ApiResult<(LookupResult, String)> {
+pub async fn lookup(
+    db: &crate::db::Db,
+    mst: &str,
+    code: &str,
+) -> ApiResult<(LookupResult, String)> {
     let not_found = || ApiError::not_found("invoice");
     let row = store::invoice_by_code(db, mst.trim(), code.trim().to_ascii_uppercase().as_str())
         .await?

@@ -171,9 +171,8 @@ pub async fn insert_sale(db: &Db, n: &NewSale<'_>) -> sqlx::Result<(Sale, bool)>
     match inserted {
         Some(s) => Ok((s, true)),
         None => {
-            let sql = format!(
-                "SELECT {SALE_COLS} FROM sales WHERE register_id = $1 AND client_key = $2"
-            );
+            let sql =
+                format!("SELECT {SALE_COLS} FROM sales WHERE register_id = $1 AND client_key = $2");
             let s = with_db!(db, p => sqlx::query_as::<_, Sale>(sqlx::AssertSqlSafe(sql))
                 .bind(n.register_id).bind(n.client_key).fetch_one(p).await)?;
             Ok((s, false))
@@ -202,9 +201,8 @@ pub async fn invoice_by_code(
     seller_tax_code: &str,
     code: &str,
 ) -> sqlx::Result<Option<InvoiceRow>> {
-    let sql = format!(
-        "SELECT {INVOICE_COLS} FROM invoices WHERE seller_tax_code = $1 AND code = $2"
-    );
+    let sql =
+        format!("SELECT {INVOICE_COLS} FROM invoices WHERE seller_tax_code = $1 AND code = $2");
     with_db!(db, p => sqlx::query_as::<_, InvoiceRow>(sqlx::AssertSqlSafe(sql))
         .bind(seller_tax_code).bind(code).fetch_optional(p).await)
 }
