@@ -28,6 +28,8 @@ pub struct Metrics {
     /// `(method, route template, status)` → series. Route templates, not raw paths, keep the
     /// label set bounded.
     requests: Mutex<BTreeMap<(String, String, u16), Series>>,
+    /// E-invoices past their deadline without the tax authority's acceptance (the alarm).
+    einvoice_overdue: std::sync::atomic::AtomicI64,
 }
 
 impl Metrics {
@@ -43,6 +45,11 @@ impl Metrics {
                 s.buckets[i] += 1;
             }
         }
+    }
+
+    pub fn set_einvoice_overdue(&self, n: i64) {
+        self.einvoice_overdue
+            .store(n, std::sync::atomic::Ordering::Relaxed);
     }
 
     pub fn render(&self, pool_size: u32, pool_idle: usize) -> String {
@@ -90,6 +97,16 @@ impl Metrics {
         out.push_str("# HELP halong_db_pool_idle Idle database connections.\n");
         out.push_str("# TYPE halong_db_pool_idle gauge\n");
         let _ = writeln!(out, "halong_db_pool_idle {pool_idle}");
+        out.push_str(
+            "# HELP halong_einvoice_overdue Invoices not accepted by the tax authority in time.\n",
+        );
+        out.push_str("# TYPE halong_einvoice_overdue gauge\n");
+        let _ = writeln!(
+            out,
+            "halong_einvoice_overdue {}",
+            self.einvoice_overdue
+                .load(std::sync::atomic::Ordering::Relaxed)
+        );
         out
     }
 }
