@@ -17,5 +17,6 @@ pub mod register;
 pub mod server;
 pub mod sim_bank;
 pub mod sms;
+pub mod tax;
 pub mod text;
 pub mod web;

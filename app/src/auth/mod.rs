@@ -157,6 +157,10 @@ pub const RULES: &[(&str, &str, Access)] = &[
         "/sim/sms/MainService.svc/json/SendMultipleMessage_V4_post_json/",
         Public,
     ),
+    // the tax-authority simulator, mounted only in demo mode without HALONG_TAX_URL
+    ("GET", "/sim/tax", Public),
+    ("POST", "/sim/tax/messages", Public),
+    ("GET", "/sim/tax/messages/{id}/replies", Public),
 ];
 
 pub fn rule_for(method: &Method, path: &str) -> Option<Access> {

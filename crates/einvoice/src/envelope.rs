@@ -125,6 +125,11 @@ fn read_header(doc: &Document) -> Result<Header, ReadError> {
     })
 }
 
+/// Read only the `TTChung` header of any `TDiep`, e.g. to route a message by `MLTDiep`.
+pub fn read_tdiep_header(xml: &str) -> Result<Header, ReadError> {
+    read_header(&parse_doc(xml)?)
+}
+
 fn expect_kind(h: &Header, kind: u16) -> Result<(), ReadError> {
     if h.kind == kind {
         Ok(())
