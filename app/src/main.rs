@@ -45,6 +45,9 @@ enum Command {
     /// Local simulators of outside systems, for tests and the demo.
     #[command(subcommand)]
     Sim(SimCommand),
+    /// E-invoices (HĐĐT / MTT XML): print as JSON, check signatures.
+    #[command(subcommand)]
+    Invoice(halong::invoice_cli::InvoiceCommand),
 }
 
 #[derive(Subcommand)]
@@ -220,6 +223,7 @@ async fn run(command: Command) -> anyhow::Result<std::process::ExitCode> {
         }
         Command::Import { kind, file, db } => return import_file(kind, &file, &db).await,
         Command::Qr(q) => return qr(q),
+        Command::Invoice(i) => return Ok(halong::invoice_cli::run(i)),
         Command::Admin(a) => admin(a).await?,
         Command::Sim(SimCommand::Sms { listen }) => halong::sms::run_sim(listen).await?,
         Command::Sim(SimCommand::Tax {
