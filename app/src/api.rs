@@ -111,6 +111,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(crate::receipts::statements::reconcile_route))
         .routes(routes!(crate::receipts::statements::post_lines))
         .routes(routes!(crate::invoices::routes::get_taxpayer))
+        .routes(routes!(crate::invoices::routes::register_taxpayer))
         .routes(routes!(
             crate::invoices::routes::list_products,
             crate::invoices::routes::create_product

@@ -15,7 +15,7 @@ pub struct DbArgs {
     /// `postgres://…` for PostgreSQL, or `sqlite://FILE`; default: SQLite in the data dir.
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
-    /// TOML file with `listen`, `data_dir`, `database_url`, `demo` (default: ./halong.toml if
+    /// TOML file with `listen`, `data_dir`, `database_url`, `demo`, `tax_url` (default: ./halong.toml if
     /// present).
     #[arg(long, env = "HALONG_CONFIG")]
     pub config: Option<PathBuf>,
@@ -33,6 +33,11 @@ pub struct ServeArgs {
     pub db: DbArgs,
     #[command(flatten)]
     pub sms: SmsArgs,
+    /// Base URL of the tax authority (protocol in docs/tax.md). Without it, `--demo` runs the
+    /// simulator inside the server at `/sim/tax`; otherwise sending to the tax authority fails
+    /// as unavailable.
+    #[arg(long, env = "HALONG_TAX_URL")]
+    pub tax_url: Option<String>,
     /// Mark session cookies `Secure` (set when served over HTTPS behind a proxy).
     #[arg(long, env = "HALONG_SECURE_COOKIES")]
     pub secure_cookies: bool,
@@ -81,6 +86,7 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
     demo: Option<bool>,
+    tax_url: Option<String>,
 }
 
 /// `Default` is the unconfigured default: 127.0.0.1:8080, SQLite in `./halong-data/`.
@@ -91,6 +97,7 @@ pub struct Config {
     pub database_url: String,
     pub demo: bool,
     pub sms: SmsArgs,
+    pub tax_url: Option<String>,
     pub secure_cookies: bool,
     pub csca_certs: Vec<PathBuf>,
     pub providers: crate::receipts::ProviderSecrets,
@@ -138,6 +145,7 @@ impl Config {
             database_url,
             demo: args.demo || file.demo.unwrap_or(false),
             sms: args.sms.clone(),
+            tax_url: args.tax_url.clone().or(file.tax_url),
             secure_cookies: args.secure_cookies,
             csca_certs: args.csca_certs.clone(),
             providers: args.providers.clone(),
@@ -170,6 +178,7 @@ impl Default for Config {
             database_url: "sqlite://halong-data/halong.db".into(),
             demo: false,
             sms: SmsArgs::default(),
+            tax_url: None,
             secure_cookies: false,
             csca_certs: Vec::new(),
             providers: Default::default(),
@@ -222,6 +231,18 @@ mod tests {
         let c = Config::from_serve_args(&args).unwrap();
         assert_eq!(c.listen.to_string(), "127.0.0.1:1");
         assert_eq!(c.database_url, "postgres://x/y");
+        assert_eq!(c.tax_url, None);
+        std::fs::write(&file, "tax_url = \"http://tvan.example/tax\"\n").unwrap();
+        assert_eq!(
+            Config::from_serve_args(&args).unwrap().tax_url.as_deref(),
+            Some("http://tvan.example/tax")
+        );
+        args.tax_url = Some("http://127.0.0.1:9/".into());
+        assert_eq!(
+            Config::from_serve_args(&args).unwrap().tax_url.as_deref(),
+            Some("http://127.0.0.1:9/"),
+            "the flag (or HALONG_TAX_URL) wins over the file"
+        );
         std::fs::write(&file, "lisen = 1\n").unwrap();
         assert!(
             Config::from_serve_args(&args).is_err(),

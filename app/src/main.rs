@@ -45,6 +45,9 @@ enum Command {
     /// Local simulators of outside systems, for tests and the demo.
     #[command(subcommand)]
     Sim(SimCommand),
+    /// E-invoices (HĐĐT / MTT XML): print as JSON, check signatures.
+    #[command(subcommand)]
+    Invoice(halong::invoice_cli::InvoiceCommand),
 }
 
 #[derive(Subcommand)]
@@ -82,6 +85,18 @@ enum SimCommand {
     Sms {
         #[arg(long, default_value = "127.0.0.1:9090")]
         listen: std::net::SocketAddr,
+    },
+    /// A local tax authority (TCT) for MTT e-invoices: registration 100 → 103, invoice
+    /// packages 206 → 204, notices 303 → 301, each acknowledged by 999 (docs/tax.md).
+    Tax {
+        #[arg(long, default_value = "127.0.0.1:9091")]
+        listen: std::net::SocketAddr,
+        /// Answer the first N protocol requests with 503 (to exercise retries).
+        #[arg(long, default_value_t = 0)]
+        fail_first: u32,
+        /// Hold replies back this many milliseconds after a message arrives.
+        #[arg(long, default_value_t = 0)]
+        reply_delay_ms: u64,
     },
     /// The buyer's bank app and the notification provider: scans VietQR codes, pays them, and
     /// sends Halong correctly signed notifications in the provider's format, with faults.
@@ -208,8 +223,21 @@ async fn run(command: Command) -> anyhow::Result<std::process::ExitCode> {
         }
         Command::Import { kind, file, db } => return import_file(kind, &file, &db).await,
         Command::Qr(q) => return qr(q),
+        Command::Invoice(i) => return Ok(halong::invoice_cli::run(i)),
         Command::Admin(a) => admin(a).await?,
         Command::Sim(SimCommand::Sms { listen }) => halong::sms::run_sim(listen).await?,
+        Command::Sim(SimCommand::Tax {
+            listen,
+            fail_first,
+            reply_delay_ms,
+        }) => {
+            halong::tax::sim::run_sim(
+                listen,
+                fail_first,
+                std::time::Duration::from_millis(reply_delay_ms),
+            )
+            .await?
+        }
         Command::Sim(SimCommand::Bank(args)) => sim_bank(args).await?,
         Command::Openapi => {
             let (_, api) = halong::api::router();

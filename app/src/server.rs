@@ -30,6 +30,10 @@ pub struct AppState {
     pub sms: Arc<dyn SmsSender>,
     /// The SMS simulator mounted at `/sim/sms` in demo mode without a real gateway.
     pub sms_sim: Option<SimState>,
+    /// The tax authority (TCT/T-VAN) for MTT e-invoices.
+    pub tax: Arc<dyn crate::tax::TaxAuthority>,
+    /// The tax-authority simulator mounted at `/sim/tax` in demo mode without a real one.
+    pub tax_sim: Option<crate::tax::sim::SimState>,
     pub secure_cookies: bool,
     /// Trusted country-signing CA certificates (DER) for chip passive authentication.
     pub csca_certs: Arc<Vec<Vec<u8>>>,
@@ -104,6 +108,17 @@ pub async fn prepare_at(config: &Config, public_addr: SocketAddr) -> anyhow::Res
         }
         (None, false) => (Arc::new(NoSms), None),
     };
+    let (tax, tax_sim): (Arc<dyn crate::tax::TaxAuthority>, _) =
+        match (&config.tax_url, config.demo) {
+            (Some(url), _) => (Arc::new(crate::tax::HttpTax::new(url)), None),
+            (None, true) => (
+                Arc::new(crate::tax::HttpTax::new(&format!(
+                    "http://{public_addr}/sim/tax"
+                ))),
+                Some(crate::tax::sim::SimState::default()),
+            ),
+            (None, false) => (Arc::new(crate::tax::NoTax), None),
+        };
     Ok(AppState {
         db,
         places: Arc::new(places),
@@ -112,6 +127,8 @@ pub async fn prepare_at(config: &Config, public_addr: SocketAddr) -> anyhow::Res
         demo: config.demo,
         sms,
         sms_sim,
+        tax,
+        tax_sim,
         secure_cookies: config.secure_cookies,
         csca_certs: Arc::new(crate::config::read_certificates(&config.csca_certs)?),
         provider_secrets: Arc::new(config.providers.clone()),
@@ -139,6 +156,9 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics));
     if let Some(sim) = &state.sms_sim {
         app = app.nest("/sim/sms", crate::sms::sim_router(sim.clone()));
+    }
+    if let Some(sim) = &state.tax_sim {
+        app = app.nest("/sim/tax", crate::tax::sim::sim_router(sim.clone()));
     }
     // Inner to outer: audit sees the caller that `enforce` identified; metrics see all.
     app.layer(axum::middleware::from_fn_with_state(
@@ -224,6 +244,8 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
             state.shutting_down.clone(),
         );
     }
+    // Sends invoices and registrations to the tax authority; safe beside other servers' senders.
+    crate::invoices::sender::spawn(state.clone(), std::time::Duration::from_secs(2));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let app = router(state.clone());
     let task = tokio::spawn(async move {

@@ -87,6 +87,7 @@ fn expected(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("GET", "/api/v1/merchants/{id}/products" | "/api/v1/merchants/{id}/registers") => {
             INVOICES_A
         }
+        ("POST", "/api/v1/merchants/{id}/einvoice/registration") => CATALOGUE_A,
         ("POST", "/api/v1/merchants/{id}/products" | "/api/v1/merchants/{id}/registers") => {
             CATALOGUE_A
         }
@@ -113,6 +114,9 @@ fn expected(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("POST", "/merchants/{id}/accounts") => ACCOUNTS_A,
         ("GET", "/sim/sms" | "/sim/sms/messages.json") => ALL,
         ("POST", "/sim/sms/MainService.svc/json/SendMultipleMessage_V4_post_json/") => ALL,
+        ("GET", "/sim/tax" | "/sim/tax/messages/{id}/replies") | ("POST", "/sim/tax/messages") => {
+            ALL
+        }
         _ => return None,
     })
 }
@@ -134,7 +138,7 @@ async fn world(app: &TestApp) -> World {
     let mk = |code: &str| json!({"code": code, "name": format!("Chợ {code}"), "place_code": "06685", "business_points": 100});
     let (_, a) = app.post_json("/api/v1/markets", &mk("A")).await;
     let (_, b) = app.post_json("/api/v1/markets", &mk("B")).await;
-    let merchant = |tax: &str| json!({"tax_code": tax, "name": format!("Hộ {tax}"), "owner_name": "Chủ", "place_code": "06685", "payment_methods": ["cash", "vietqr"]});
+    let merchant = |tax: &str| json!({"tax_code": tax, "name": format!("Hộ {tax}"), "owner_name": "Chủ", "address": "Chợ A, Quảng Ninh", "place_code": "06685", "payment_methods": ["cash", "vietqr"]});
     let (_, ma) = app
         .post_json("/api/v1/merchants", &merchant("0100233488"))
         .await;
@@ -236,6 +240,28 @@ async fn world(app: &TestApp) -> World {
 /// call would consume them (a token to revoke, an account to delete, a grant to revoke).
 async fn concrete(app: &TestApp, w: &World, role: &str, path: &str) -> String {
     let db = app.running.as_ref().unwrap().state.db.clone();
+    if path == "/sim/tax/messages/{id}/replies" {
+        // A message the simulator has received, so that its replies exist.
+        let header = einvoice::envelope::Header {
+            version: "2.0.1".into(),
+            sender: "0100233488".into(),
+            receiver: "TCT".into(),
+            id: einvoice::envelope::message_id("0100233488", [rand_suffix() as u8; 16]),
+            tax_code: "0100233488".into(),
+            ..Default::default()
+        };
+        let xml = einvoice::envelope::write_206(&header, "D", &[]);
+        let ack = app
+            .anonymous
+            .post(app.url("/sim/tax/messages"))
+            .header("content-type", "application/xml")
+            .body(xml)
+            .send()
+            .await
+            .unwrap();
+        assert!(ack.status().is_success());
+        return path.replace("{id}", &header.id);
+    }
     let id = if path.starts_with("/api/v1/markets/") || path.starts_with("/markets/") {
         w.market_a
     } else if path.starts_with("/api/v1/stalls/") || path.starts_with("/stalls/") {

@@ -21,7 +21,7 @@ async fn shop() -> Shop {
     let app = TestApp::spawn().await;
     let (_, m) = app.post_json("/api/v1/markets", &json!({"code": "HL-1", "name": "Chợ Hạ Long I", "place_code": "06685", "business_points": 450})).await;
     let tax_code = "0106324653".to_string();
-    let (_, r) = app.post_json("/api/v1/merchants", &json!({"tax_code": tax_code, "name": "Hộ kinh doanh Bà Lan", "owner_name": "Nguyễn Thị Lan", "place_code": "06685", "payment_methods": ["cash", "vietqr"]})).await;
+    let (_, r) = app.post_json("/api/v1/merchants", &json!({"tax_code": tax_code, "name": "Hộ kinh doanh Bà Lan", "owner_name": "Nguyễn Thị Lan", "address": "Ki-ốt 12, chợ Hạ Long I, Quảng Ninh", "place_code": "06685", "payment_methods": ["cash", "vietqr"]})).await;
     let merchant = r["id"].as_i64().unwrap();
     app.post_json(
         &format!("/api/v1/merchants/{merchant}/bank-accounts"),
@@ -262,6 +262,21 @@ async fn unregistered_seller_cannot_sell() {
         .await;
     assert_eq!(st, 409, "{e}");
     assert_eq!(e["code"], "einvoice_not_registered");
+    // Registered but without an address, the invoice would break a rule: refused up front.
+    let db = s.app.running.as_ref().unwrap().state.db.clone();
+    register_taxpayer(&db, other, 1, "ZZ9ZZ").await;
+    let (st, e) = s
+        .app
+        .post_json(
+            &format!("/api/v1/registers/{}/sales", reg["id"]),
+            &json!({"client_key": "y", "method": "cash", "lines": [{"product_id": p["id"], "quantity": 1}]}),
+        )
+        .await;
+    assert_eq!(st, 422, "{e}");
+    assert_eq!(e["code"], "einvoice_invalid");
+    assert!(e["message_vi"].as_str().unwrap().contains("DChi"));
+    let list = s.app.get_json("/api/v1/invoices").await;
+    assert_eq!(list["total"], 0, "nothing recorded");
 }
 
 #[tokio::test]

@@ -70,7 +70,8 @@ CREATE TABLE sales (
     method TEXT NOT NULL CHECK (method IN ('cash', 'qr', 'card', 'ewallet')),
     buyer TEXT,
     payment_request_id BIGINT REFERENCES payment_requests(id),
-    status TEXT NOT NULL CHECK (status IN ('awaiting_payment', 'invoiced', 'cancelled')),
+    -- awaiting_payment (QR) → paid → invoiced; cash, card and e-wallet sales start paid.
+    status TEXT NOT NULL CHECK (status IN ('awaiting_payment', 'paid', 'invoiced', 'cancelled')),
     created_by BIGINT,
     created_at BIGINT NOT NULL,
     UNIQUE (register_id, client_key)

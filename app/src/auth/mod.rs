@@ -102,6 +102,11 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/statements/post", Admin),
     // e-invoices from cash registers
     ("GET", "/api/v1/merchants/{id}/einvoice", Staff),
+    (
+        "POST",
+        "/api/v1/merchants/{id}/einvoice/registration",
+        Staff,
+    ),
     ("GET", "/api/v1/merchants/{id}/products", Staff),
     ("POST", "/api/v1/merchants/{id}/products", Staff),
     ("GET", "/api/v1/merchants/{id}/registers", Staff),
@@ -177,6 +182,10 @@ pub const RULES: &[(&str, &str, Access)] = &[
         "/sim/sms/MainService.svc/json/SendMultipleMessage_V4_post_json/",
         Public,
     ),
+    // the tax-authority simulator, mounted only in demo mode without HALONG_TAX_URL
+    ("GET", "/sim/tax", Public),
+    ("POST", "/sim/tax/messages", Public),
+    ("GET", "/sim/tax/messages/{id}/replies", Public),
 ];
 
 pub fn rule_for(method: &Method, path: &str) -> Option<Access> {

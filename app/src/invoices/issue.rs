@@ -153,37 +153,38 @@ pub fn build(
     Ok(inv)
 }
 
-/// The cart's total as the invoice will state it (VAT included on VAT invoices).
-pub fn cart_total(form: i16, cart: &[CartLine]) -> Result<i64, IssueError> {
-    let t = Taxpayer {
-        merchant_id: 0,
-        form,
-        symbol_suffix: "AA".into(),
-        mtt_code: Some("AAAAA".into()),
-        status: String::new(),
-        message_id: None,
-        reasons: String::new(),
-        created_at: 0,
-        updated_at: 0,
-    };
-    let m = Merchant {
-        id: 0,
-        tax_code: "0100000000".into(),
-        name: "x".into(),
-        kind: "household".into(),
-        owner_name: String::new(),
-        phone: None,
-        address: String::new(),
-        place_code: String::new(),
-        payment_methods: String::new(),
-        status: String::new(),
-        is_demo: false,
-        created_at: 0,
-        updated_at: 0,
-    };
-    let at =
-        LocalDateTime::new(Date::new(2026, 1, 1).unwrap_or_default(), 0, 0, 0).unwrap_or_default();
-    Ok(build(&m, &t, cart, None, 1, at)?.totals.total)
+/// Builds the invoice a sale would give (with a placeholder number) and checks it with every
+/// rule of the `einvoice` crate, so that a sale that cannot be invoiced is refused before it is
+/// recorded. Returns the total the invoice will state (VAT included on VAT invoices).
+pub fn check(
+    merchant: &Merchant,
+    taxpayer: &Taxpayer,
+    cart: &[CartLine],
+    buyer: Option<&BuyerInput>,
+) -> Result<i64, IssueError> {
+    let inv = build(
+        merchant,
+        taxpayer,
+        cart,
+        buyer,
+        1,
+        local_datetime(now_micros()),
+    )?;
+    validated(&inv)?;
+    Ok(inv.totals.total)
+}
+
+fn validated(inv: &Invoice) -> Result<(), IssueError> {
+    let errors: Vec<String> = einvoice::validate(inv, &einvoice::Context::default())
+        .into_iter()
+        .filter(|v| v.severity == einvoice::Severity::Error)
+        .map(|v| format!("{} {}", v.path, v.message_vi))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(IssueError::Invalid(errors.join("; ")))
+    }
 }
 
 /// Issues the invoice of a sale, once: a second call returns the first invoice. The number
@@ -231,6 +232,7 @@ pub async fn issue_sale(
         .filter(|n| *n <= 99_999_999)
         .ok_or_else(|| IssueError::Invalid("yearly numbers exhausted".into()))?;
     let inv = build(&merchant, &taxpayer, &cart, buyer.as_ref(), number, at)?;
+    validated(&inv)?;
     let xml = einvoice::write_invoice(&inv);
     let signed =
         einvoice::sign_invoice(&xml, signer, at).map_err(|e| IssueError::Invalid(e.to_string()))?;
@@ -358,7 +360,16 @@ mod tests {
             .filter(|v| v.severity == einvoice::Severity::Error)
             .collect();
         assert!(errors.is_empty(), "{errors:?}");
-        assert_eq!(cart_total(1, &cart()).unwrap(), 714_600);
+        assert_eq!(
+            check(&merchant(), &taxpayer(1), &cart(), None).unwrap(),
+            714_600
+        );
+        let mut no_address = merchant();
+        no_address.address.clear();
+        assert!(matches!(
+            check(&no_address, &taxpayer(1), &cart(), None),
+            Err(IssueError::Invalid(m)) if m.contains("DChi")
+        ));
     }
 
     #[test]

@@ -9,6 +9,7 @@
 pub mod issue;
 pub mod pages;
 pub mod routes;
+pub mod sender;
 pub mod store;
 
 use std::path::Path;

@@ -65,6 +65,94 @@ pub async fn get_taxpayer(
     )?))
 }
 
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+pub struct RegistrationInput {
+    /// 1 VAT invoices (credit method), 2 sales invoices (households, direct method).
+    pub form: i16,
+    /// Characters 5–6 of the invoice symbol: two capital letters or digits.
+    pub symbol_suffix: String,
+}
+
+/// Registers the merchant for invoices generated from cash registers: declaration 01/ĐKTĐ-HĐĐT
+/// (message 100) to the tax authority, whose acceptance (103) brings the 5-character code.
+/// Answers 202 while the authority has not answered; a repeat while pending or after
+/// acceptance changes nothing.
+#[utoipa::path(post, path = "/api/v1/merchants/{id}/einvoice/registration", tag = "einvoice",
+    request_body = RegistrationInput,
+    responses((status = 202, body = Taxpayer), (status = 200, body = Taxpayer),
+        (status = 422, body = ErrorBody)))]
+pub async fn register_taxpayer(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let m = readable_merchant(&st, &caller, id).await?;
+    if !can_manage(caller.person()?, id) {
+        return Err(forbidden());
+    }
+    let input: RegistrationInput = parse_json(&body)?;
+    let suffix = input.symbol_suffix.trim().to_ascii_uppercase();
+    let mut e = Vec::new();
+    if !matches!(input.form, 1 | 2) {
+        e.push(FieldError::new(
+            "form",
+            "not_allowed",
+            "Mẫu số 1 (GTGT) hoặc 2 (bán hàng)",
+            "Form 1 (VAT) or 2 (sales)",
+        ));
+    }
+    if suffix.len() != 2
+        || !suffix
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    {
+        e.push(FieldError::new(
+            "symbol_suffix",
+            "invalid",
+            "Hai chữ in hoa hoặc chữ số",
+            "Two capital letters or digits",
+        ));
+    }
+    bad(e)?;
+    if let Some(t) = store::taxpayer(&st.db, id).await?
+        && (t.status == "registered" || t.status == "pending")
+    {
+        return Ok((StatusCode::OK, Json(t)).into_response());
+    }
+    let today = issue::local_datetime(crate::db::now_micros()).date;
+    let header = super::sender::header(&m.tax_code, einvoice::envelope::code::REGISTRATION);
+    let reg = einvoice::envelope::Registration {
+        data_id: "DLTKhai".into(),
+        kind: 1,
+        taxpayer_name: m.name.clone(),
+        tax_code: m.tax_code.clone(),
+        tax_office: ("Thuế tỉnh Quảng Ninh".into(), "22700".into()),
+        contact: (
+            m.owner_name.clone(),
+            m.address.clone(),
+            String::new(),
+            m.phone.clone().unwrap_or_default(),
+        ),
+        place: "Quảng Ninh".into(),
+        date: today,
+        cash_register: true,
+        forms: vec![u8::try_from(input.form).unwrap_or(2)],
+    };
+    let xml = einvoice::envelope::write_100(&header, &reg);
+    store::taxpayer_pending(&st.db, id, input.form, &suffix, &header.id, m.is_demo).await?;
+    super::sender::queue(&st.db, id, "100", &header.id, &xml, 0).await?;
+    let t = store::taxpayer(&st.db, id)
+        .await?
+        .ok_or_else(ApiError::internal)?;
+    let mut resp = (StatusCode::ACCEPTED, Json(t)).into_response();
+    resp.extensions_mut().insert(AuditObject {
+        kind: "einvoice_registration",
+        id: id.to_string(),
+    });
+    Ok(resp)
+}
+
 async fn readable_merchant(
     st: &AppState,
     caller: &Caller,
@@ -452,7 +540,10 @@ pub async fn create_sale(
         .await?
         .filter(|t| t.mtt_code.is_some())
         .ok_or(issue::IssueError::NotRegistered)?;
-    let total = issue::cart_total(taxpayer.form, &cart)?;
+    let merchant = crate::register::store::get_merchant(&st.db, register.merchant_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("merchant"))?;
+    let total = issue::check(&merchant, &taxpayer, &cart, input.buyer.as_ref())?;
     let buyer = input
         .buyer
         .as_ref()
@@ -483,7 +574,7 @@ pub async fn create_sale(
             status: if input.method == "qr" {
                 "awaiting_payment"
             } else {
-                "invoiced"
+                "paid"
             },
             created_by: Some(p.person_id),
         },

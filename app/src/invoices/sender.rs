@@ -103,8 +103,8 @@ pub async fn run_once(st: &AppState) -> anyhow::Result<SendReport> {
         let claimed = with_db!(&st.db, p => sqlx::query(
             "UPDATE tax_messages SET next_attempt_at = $1 WHERE id = $2 AND next_attempt_at = $3 \
              AND status = $4")
-            .bind(lease).bind(m.id).bind(m.next_attempt_at).bind(&m.status).execute(p).await)?
-        .rows_affected();
+            .bind(lease).bind(m.id).bind(m.next_attempt_at).bind(&m.status).execute(p).await
+            .map(|r| r.rows_affected()))?;
         if claimed != 1 {
             continue;
         }
@@ -242,7 +242,16 @@ async fn follow(st: &AppState, m: &Message, report: &mut SendReport) -> anyhow::
     let replies = match st.tax.replies(&m.message_id).await {
         Ok(r) => r,
         Err(TaxError::Unavailable(e)) => {
-            set_message(&st.db, m.id, "acknowledged", attempts, now + backoff_micros(attempts), &e, "").await?;
+            set_message(
+                &st.db,
+                m.id,
+                "acknowledged",
+                attempts,
+                now + backoff_micros(attempts),
+                &e,
+                "",
+            )
+            .await?;
             report.retried += 1;
             return Ok(());
         }
@@ -250,7 +259,16 @@ async fn follow(st: &AppState, m: &Message, report: &mut SendReport) -> anyhow::
     };
     match verdict(&replies) {
         Verdict::Pending => {
-            set_message(&st.db, m.id, "acknowledged", attempts, now + backoff_micros(attempts), "", "").await?;
+            set_message(
+                &st.db,
+                m.id,
+                "acknowledged",
+                attempts,
+                now + backoff_micros(attempts),
+                "",
+                "",
+            )
+            .await?;
         }
         Verdict::Accepted => {
             set_message(&st.db, m.id, "accepted", attempts, now, "", "").await?;
@@ -308,7 +326,7 @@ async fn conclude(
             with_db!(db, p => sqlx::query(
                 "UPDATE invoices SET tax_status = 'accepted', tax_reasons = '' \
                  WHERE tax_message_id = $1")
-                .bind(m.id).execute(p).await)?;
+                .bind(m.id).execute(p).await.map(|_| ()))?;
         }
         "206" => {
             // Invoices named with reasons are refused (to be corrected by replacement);
@@ -413,7 +431,11 @@ pub fn spawn(st: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
                 let n: i64 = o.iter().map(|x| x.count).sum();
                 st.metrics.set_einvoice_overdue(n);
                 if n > 0 {
-                    tracing::error!(invoices = n, sellers = o.len(), "ALARM: e-invoices not accepted by the tax authority in time");
+                    tracing::error!(
+                        invoices = n,
+                        sellers = o.len(),
+                        "ALARM: e-invoices not accepted by the tax authority in time"
+                    );
                 }
             }
             tokio::select! {

@@ -24,6 +24,10 @@ pub mod code {
     pub const CHECK_RESULT: u16 = 204;
     /// MTT invoices sent to the tax authority.
     pub const MTT_INVOICES: u16 = 206;
+    /// Notice of erroneous MTT invoices (04/SS-HĐĐT shaped).
+    pub const MTT_ERROR_NOTICE: u16 = 303;
+    /// TCT: receipt and result of an erroneous-invoice notice (04/TB-HĐĐT shaped).
+    pub const ERROR_NOTICE_RESULT: u16 = 301;
     /// Technical acknowledgement.
     pub const TECHNICAL_ACK: u16 = 999;
 }
@@ -119,6 +123,11 @@ fn read_header(doc: &Document) -> Result<Header, ReadError> {
         tax_code: text(doc, tc, "MST").unwrap_or_default(),
         count,
     })
+}
+
+/// Read only the `TTChung` header of any `TDiep`, e.g. to route a message by `MLTDiep`.
+pub fn read_tdiep_header(xml: &str) -> Result<Header, ReadError> {
+    read_header(&parse_doc(xml)?)
 }
 
 fn expect_kind(h: &Header, kind: u16) -> Result<(), ReadError> {
@@ -376,18 +385,92 @@ pub struct CheckResult {
     pub invoices: Vec<NoticeInvoice>,
 }
 
+/// `LTBao` of a 204 refusing an MTT data package (reference §7).
+pub const NOTICE_INVALID_MTT: u8 = 7;
+
 impl CheckResult {
     /// No reason at all was given.
     pub fn is_ok(&self) -> bool {
         self.reasons.is_empty() && self.invoices.iter().all(|i| i.reasons.is_empty())
     }
+
+    /// A 204 that accepts: no `LTBao`, no reason. The real "no errors" form is not in the
+    /// reference (verify); senders tell acceptance by [`CheckResult::is_ok`].
+    pub fn accepted(header: Header, transaction_code: Option<String>, sent_at: String) -> Self {
+        CheckResult {
+            header,
+            notice_type: None,
+            form_code: Some("01/TB-KTDL".into()),
+            transaction_code,
+            sent_at: Some(sent_at),
+            reasons: Vec::new(),
+            invoices: Vec::new(),
+        }
+    }
+
+    /// A 204 refusing a package (`LTBao` 7) with message-level and per-invoice reasons.
+    /// Invoices without reasons are left out.
+    pub fn refused(
+        header: Header,
+        sent_at: String,
+        reasons: Vec<Reason>,
+        invoices: Vec<NoticeInvoice>,
+    ) -> Self {
+        CheckResult {
+            header,
+            notice_type: Some(NOTICE_INVALID_MTT),
+            form_code: Some("01/TB-KTDL".into()),
+            transaction_code: None,
+            sent_at: Some(sent_at),
+            reasons,
+            invoices: invoices
+                .into_iter()
+                .filter(|i| !i.reasons.is_empty())
+                .collect(),
+        }
+    }
+}
+
+impl NoticeInvoice {
+    /// The identifying fields of an invoice, without reasons.
+    pub fn of(inv: &Invoice) -> NoticeInvoice {
+        NoticeInvoice {
+            form: Some(inv.form.to_string()),
+            symbol: Some(inv.symbol.clone()),
+            number: Some(inv.number.to_string()),
+            date: Some(inv.issue_date.to_string()),
+            reasons: Vec::new(),
+        }
+    }
+}
+
+impl Reason {
+    /// A reason with a code and a description only.
+    pub fn new(code: impl Into<String>, description: impl Into<String>) -> Reason {
+        Reason {
+            code: code.into(),
+            description: description.into(),
+            ..Reason::default()
+        }
+    }
 }
 
 /// Read message 204.
 pub fn read_204(xml: &str) -> Result<CheckResult, ReadError> {
+    read_check(xml, code::CHECK_RESULT)
+}
+
+/// Read message 301 (result of a 303 notice). It has the shape of a 204 here: invoices named
+/// with their reasons, none = accepted. The real 01/TB-HĐSS fields are not in the reference
+/// (verify).
+pub fn read_301(xml: &str) -> Result<CheckResult, ReadError> {
+    read_check(xml, code::ERROR_NOTICE_RESULT)
+}
+
+fn read_check(xml: &str, kind: u16) -> Result<CheckResult, ReadError> {
     let doc = parse_doc(xml)?;
     let header = read_header(&doc)?;
-    expect_kind(&header, code::CHECK_RESULT)?;
+    expect_kind(&header, kind)?;
     let tb = dl_tbao(&doc)?;
     let dlt = doc.child(tb, "DLTBao").unwrap_or(tb);
     let mut invoices = Vec::new();
@@ -428,8 +511,17 @@ pub fn read_204(xml: &str) -> Result<CheckResult, ReadError> {
 
 /// Write message 204 (used by tests and simulators).
 pub fn write_204(header: &Header, r: &CheckResult) -> String {
+    write_check(header, r, code::CHECK_RESULT)
+}
+
+/// Write message 301 (see [`read_301`]).
+pub fn write_301(header: &Header, r: &CheckResult) -> String {
+    write_check(header, r, code::ERROR_NOTICE_RESULT)
+}
+
+fn write_check(header: &Header, r: &CheckResult, kind: u16) -> String {
     let h = Header {
-        kind: code::CHECK_RESULT,
+        kind,
         ..header.clone()
     };
     let mut o = XmlOut::new(true);
@@ -679,6 +771,224 @@ pub fn write_103(header: &Header, r: &RegistrationResult) -> String {
     o.finish()
 }
 
+// ---------------------------------------------------------------- 303
+
+/// `TCTBao`: what the taxpayer did or does about an erroneous invoice (04/SS-HĐĐT).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NoticeAction {
+    /// 1: cancelled.
+    Cancel,
+    /// 2: adjusted.
+    Adjust,
+    /// 3: replaced.
+    Replace,
+    /// 4: explained.
+    Explain,
+}
+
+impl NoticeAction {
+    /// The `TCTBao` value.
+    pub fn code(self) -> u8 {
+        match self {
+            NoticeAction::Cancel => 1,
+            NoticeAction::Adjust => 2,
+            NoticeAction::Replace => 3,
+            NoticeAction::Explain => 4,
+        }
+    }
+    /// From a `TCTBao` value.
+    pub fn from_code(c: u8) -> Option<NoticeAction> {
+        Some(match c {
+            1 => NoticeAction::Cancel,
+            2 => NoticeAction::Adjust,
+            3 => NoticeAction::Replace,
+            4 => NoticeAction::Explain,
+            _ => return None,
+        })
+    }
+}
+
+/// One invoice named in a 303 notice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorNoticeInvoice {
+    /// `MCCQT`: the invoice's MTT code.
+    pub authority_code: String,
+    /// `KHMSHDon`.
+    pub form: u8,
+    /// `KHHDon`.
+    pub symbol: String,
+    /// `SHDon`.
+    pub number: u32,
+    /// `NLap`.
+    pub date: Date,
+    /// `TCTBao`.
+    pub action: NoticeAction,
+    /// `LDo`: why (free text).
+    pub reason: String,
+}
+
+impl ErrorNoticeInvoice {
+    /// Names `inv` (which must carry its MTT code in `MCCQT`).
+    pub fn of(inv: &Invoice, action: NoticeAction, reason: &str) -> ErrorNoticeInvoice {
+        ErrorNoticeInvoice {
+            authority_code: inv.authority_code.clone().unwrap_or_default(),
+            form: inv.form,
+            symbol: inv.symbol.clone(),
+            number: inv.number,
+            date: inv.issue_date,
+            action,
+            reason: reason.to_owned(),
+        }
+    }
+}
+
+/// Message 303: notice of erroneous MTT invoices, shaped like form 04/SS-HĐĐT. Element names
+/// beyond those of 204 follow the 1450 transcription as remembered (verify against the XSD).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorNotice {
+    /// Header (`MLTDiep` 303, `SLuong` = number of invoices).
+    pub header: Header,
+    /// `DLTBao/@Id`.
+    pub data_id: String,
+    /// `Loai`: 1 the taxpayer's own notice, 2 answering a tax-authority notice.
+    pub notice_kind: u8,
+    /// `MCQT` tax office code, `TCQT` its name.
+    pub tax_office: (String, String),
+    /// `TNNT`.
+    pub taxpayer_name: String,
+    /// `MST`.
+    pub tax_code: String,
+    /// `DDanh` place.
+    pub place: String,
+    /// `NTBao` notice date.
+    pub date: Date,
+    /// `DSHDon/HDon`.
+    pub invoices: Vec<ErrorNoticeInvoice>,
+}
+
+/// Write message 303 (unsigned; `DSCKS/NNT` is left for the taxpayer's signature).
+pub fn write_303(header: &Header, n: &ErrorNotice) -> String {
+    let h = Header {
+        kind: code::MTT_ERROR_NOTICE,
+        count: n.invoices.len() as u32,
+        ..header.clone()
+    };
+    let mut o = XmlOut::new(true);
+    o.start("TDiep");
+    write_header(&mut o, &h);
+    o.start("DLieu");
+    o.start("TBao");
+    o.start_with("DLTBao", &[("Id", &n.data_id)]);
+    o.el("PBan", &h.version);
+    o.el("MSo", "04/SS-HĐĐT");
+    o.el(
+        "Ten",
+        "Thông báo hóa đơn điện tử có sai sót (hóa đơn khởi tạo từ máy tính tiền)",
+    );
+    o.el("Loai", &n.notice_kind.to_string());
+    o.el("MCQT", &n.tax_office.0);
+    o.el("TCQT", &n.tax_office.1);
+    o.el("TNNT", &n.taxpayer_name);
+    o.el("MST", &n.tax_code);
+    o.el("DDanh", &n.place);
+    o.el("NTBao", &n.date.to_string());
+    o.start("DSHDon");
+    for (i, inv) in n.invoices.iter().enumerate() {
+        o.start("HDon");
+        o.el("STT", &(i + 1).to_string());
+        o.el("MCCQT", &inv.authority_code);
+        o.el("KHMSHDon", &inv.form.to_string());
+        o.el("KHHDon", &inv.symbol);
+        o.el("SHDon", &inv.number.to_string());
+        o.el("NLap", &inv.date.to_string());
+        o.el("TCTBao", &inv.action.code().to_string());
+        o.el("LDo", &inv.reason);
+        o.end("HDon");
+    }
+    o.end("DSHDon");
+    o.end("DLTBao");
+    o.start("DSCKS");
+    o.empty("NNT");
+    o.end("DSCKS");
+    o.end("TBao");
+    o.end("DLieu");
+    o.end("TDiep");
+    o.finish()
+}
+
+/// Read message 303. Every field is required and checked for form; the signature, if any, is
+/// not checked here.
+pub fn read_303(xml: &str) -> Result<ErrorNotice, ReadError> {
+    let doc = parse_doc(xml)?;
+    let header = read_header(&doc)?;
+    expect_kind(&header, code::MTT_ERROR_NOTICE)?;
+    let tb = dl_tbao(&doc)?;
+    let dlt = doc
+        .child(tb, "DLTBao")
+        .ok_or_else(|| ReadError::Missing("TBao/DLTBao".into()))?;
+    let req = |parent: NodeId, path: &str, n: &str| {
+        text(&doc, parent, n).ok_or_else(|| ReadError::Missing(format!("{path}/{n}")))
+    };
+    let invalid = |path: String, value: String| ReadError::Invalid { path, value };
+    let d = |parent: NodeId, path: &str, n: &str| {
+        let s = req(parent, path, n)?;
+        Date::parse(s.trim()).map_err(|_| invalid(format!("{path}/{n}"), s))
+    };
+    let num = |parent: NodeId, path: &str, n: &str| {
+        let s = req(parent, path, n)?;
+        s.trim()
+            .parse::<u32>()
+            .map_err(|_| invalid(format!("{path}/{n}"), s))
+    };
+    let p = "DLTBao";
+    let notice_kind = num(dlt, p, "Loai")?;
+    if !(1..=2).contains(&notice_kind) {
+        return Err(invalid(format!("{p}/Loai"), notice_kind.to_string()));
+    }
+    let list = doc
+        .child(dlt, "DSHDon")
+        .ok_or_else(|| ReadError::Missing("DLTBao/DSHDon".into()))?;
+    let mut invoices = Vec::new();
+    for (i, h) in doc.children_named(list, "HDon").enumerate() {
+        let hp = format!("DLTBao/DSHDon/HDon[{}]", i + 1);
+        let form = num(h, &hp, "KHMSHDon")?;
+        let action = num(h, &hp, "TCTBao")?;
+        invoices.push(ErrorNoticeInvoice {
+            authority_code: req(h, &hp, "MCCQT")?,
+            form: u8::try_from(form)
+                .map_err(|_| invalid(format!("{hp}/KHMSHDon"), form.to_string()))?,
+            symbol: req(h, &hp, "KHHDon")?,
+            number: num(h, &hp, "SHDon")?,
+            date: d(h, &hp, "NLap")?,
+            action: u8::try_from(action)
+                .ok()
+                .and_then(NoticeAction::from_code)
+                .ok_or_else(|| invalid(format!("{hp}/TCTBao"), action.to_string()))?,
+            reason: req(h, &hp, "LDo")?,
+        });
+    }
+    if invoices.is_empty() {
+        return Err(ReadError::Missing("DLTBao/DSHDon/HDon".into()));
+    }
+    if header.count as usize != invoices.len() {
+        return Err(invalid(
+            "TDiep/TTChung/SLuong".into(),
+            header.count.to_string(),
+        ));
+    }
+    Ok(ErrorNotice {
+        data_id: doc.element(dlt).attr("Id").unwrap_or_default().to_owned(),
+        notice_kind: notice_kind as u8,
+        tax_office: (req(dlt, p, "MCQT")?, req(dlt, p, "TCQT")?),
+        taxpayer_name: req(dlt, p, "TNNT")?,
+        tax_code: req(dlt, p, "MST")?,
+        place: req(dlt, p, "DDanh")?,
+        date: d(dlt, p, "NTBao")?,
+        invoices,
+        header,
+    })
+}
+
 impl fmt::Display for Header {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -704,6 +1014,84 @@ mod tests {
             tax_code: "0106324653".into(),
             count: 1,
         }
+    }
+
+    fn notice() -> ErrorNotice {
+        ErrorNotice {
+            header: Header {
+                kind: 303,
+                count: 1,
+                ..header()
+            },
+            data_id: "TB-1".into(),
+            notice_kind: 1,
+            tax_office: ("22701".into(), "Thuế cơ sở Hạ Long".into()),
+            taxpayer_name: "Hộ kinh doanh Chợ Hạ Long".into(),
+            tax_code: "0106324653".into(),
+            place: "Hạ Long".into(),
+            date: Date::new(2025, 7, 2).unwrap(),
+            invoices: vec![ErrorNoticeInvoice {
+                authority_code: "M1-25-ABCDE-00000000002".into(),
+                form: 1,
+                symbol: "C25MAA".into(),
+                number: 2,
+                date: Date::new(2025, 7, 1).unwrap(),
+                action: NoticeAction::Replace,
+                reason: "Sai đơn giá <mực> & số lượng".into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn notice_303_round_trip_and_errors() {
+        let n = notice();
+        let xml = write_303(&n.header, &n);
+        assert_eq!(read_303(&xml).unwrap(), n);
+        assert!(read_204(&xml).is_err(), "wrong MLTDiep");
+        let bad = xml.replace("<TCTBao>3</TCTBao>", "<TCTBao>9</TCTBao>");
+        assert!(
+            matches!(read_303(&bad), Err(ReadError::Invalid { path, .. }) if path.ends_with("TCTBao"))
+        );
+        let bad = xml.replace("<NLap>2025-07-01</NLap>", "<NLap>1/7/2025</NLap>");
+        assert!(matches!(read_303(&bad), Err(ReadError::Invalid { .. })));
+        let bad = xml.replace("<KHHDon>C25MAA</KHHDon>", "");
+        assert!(matches!(read_303(&bad), Err(ReadError::Missing(p)) if p.ends_with("KHHDon")));
+        let bad = xml.replace("<SLuong>1</SLuong>", "<SLuong>2</SLuong>");
+        assert!(read_303(&bad).is_err(), "SLuong must match");
+        let mut empty = notice();
+        empty.invoices.clear();
+        assert!(read_303(&write_303(&empty.header, &empty)).is_err());
+    }
+
+    #[test]
+    fn accepted_and_refused_204_and_301() {
+        let h = Header {
+            kind: 204,
+            ..header()
+        };
+        let ok = CheckResult::accepted(h.clone(), Some("GD1".into()), "2025-07-01T10:00:00".into());
+        let back = read_204(&write_204(&h, &ok)).unwrap();
+        assert_eq!(back, ok);
+        assert!(back.is_ok());
+        let mut inv = NoticeInvoice {
+            number: Some("3".into()),
+            ..NoticeInvoice::default()
+        };
+        let clean = inv.clone();
+        inv.reasons.push(Reason::new("EINV-006", "Thiếu số"));
+        let bad = CheckResult::refused(h.clone(), "t".into(), vec![], vec![clean, inv]);
+        assert_eq!(
+            bad.invoices.len(),
+            1,
+            "invoices without reasons are left out"
+        );
+        let back = read_204(&write_204(&h, &bad)).unwrap();
+        assert!(!back.is_ok());
+        assert_eq!(back.notice_type, Some(NOTICE_INVALID_MTT));
+        assert_eq!(back.invoices[0].reasons[0].code, "EINV-006");
+        let back = read_301(&write_301(&h, &bad)).unwrap();
+        assert_eq!(back.header.kind, 301);
+        assert!(read_204(&write_301(&h, &bad)).is_err());
     }
 
     #[test]

@@ -1,0 +1,774 @@
+//! `halong sim tax`: a simulated tax authority speaking the protocol of [`super::client`].
+//! It keeps everything in memory (a test double: nothing survives a restart) and judges
+//! messages as the real one does:
+//!
+//! - 100 registration → 999, then 103 accepting with the taxpayer's 5-character code (the same
+//!   code again for the same MST) or refusing with reasons;
+//! - 206 MTT invoices → 999, then 204: accepted (no reason) or refused as a whole (`LTBao` 7,
+//!   message-level reasons and reasons per failing invoice);
+//! - 303 notice of erroneous invoices → 999, then 301 accepting or naming the invoices that
+//!   were never accepted;
+//! - anything unreadable → 999 with `TTTNhan` 1 and reasons, and no other reply.
+//!
+//! Reason codes: `EINV-…` from `einvoice::validate`, `TAX-…` from the simulator (docs/tax.md).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use einvoice::envelope::{
+    self, CheckResult, ErrorNotice, Header, Message206, NoticeInvoice, Reason, Registration,
+    RegistrationResult, TechnicalAck,
+};
+use einvoice::{Date, Severity, VerifyOptions, validate_tax_code};
+use maud::html;
+use rand::Rng;
+
+/// The simulator's sender code.
+pub const SENDER: &str = "TCT";
+
+/// Fault knobs, settable while running.
+#[derive(Default)]
+struct Knobs {
+    /// The next this-many protocol requests are answered 503.
+    fail_next: AtomicU32,
+    /// Replies (103/204/301) become visible this long after the message arrived.
+    reply_delay_ms: AtomicU64,
+}
+
+#[derive(Clone)]
+struct Taxpayer {
+    name: String,
+    code: String,
+    registered_at: String,
+}
+
+/// An accepted invoice, as a 303 must name it.
+#[derive(Clone)]
+struct Accepted {
+    authority_code: String,
+    date: Date,
+    /// Set once a 303 notice named it.
+    noticed: bool,
+}
+
+struct Received {
+    id: String,
+    kind: u16,
+    tax_code: String,
+    received_at: String,
+    body: String,
+    ack: String,
+    verdict: String,
+    ready_at: Instant,
+    replies: Vec<String>,
+}
+
+#[derive(Default)]
+struct Inner {
+    taxpayers: BTreeMap<String, Taxpayer>,
+    /// (MST, form, symbol) → last accepted number.
+    last_number: HashMap<(String, u8, String), u32>,
+    /// (MST, form, symbol, number) → accepted invoice.
+    accepted: HashMap<(String, u8, String, u32), Accepted>,
+    messages: Vec<Received>,
+    by_id: HashMap<String, usize>,
+    transactions: u64,
+}
+
+/// The simulated authority's memory and knobs; clones share them.
+#[derive(Clone, Default)]
+pub struct SimState {
+    inner: Arc<Mutex<Inner>>,
+    knobs: Arc<Knobs>,
+}
+
+/// A message as listed on the page and returned to tests.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReceivedSummary {
+    pub id: String,
+    pub kind: u16,
+    pub tax_code: String,
+    pub received_at: String,
+    pub verdict: String,
+}
+
+impl SimState {
+    /// Answer the next `n` protocol requests (POST and GET) with 503.
+    pub fn set_fail_first(&self, n: u32) {
+        self.knobs.fail_next.store(n, Ordering::SeqCst);
+    }
+
+    /// Hold replies back this long after a message arrives ("not answered yet").
+    pub fn set_reply_delay(&self, d: Duration) {
+        let ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        self.knobs.reply_delay_ms.store(ms, Ordering::SeqCst);
+    }
+
+    /// The 5-character code of a registered taxpayer.
+    pub fn code_of(&self, tax_code: &str) -> Option<String> {
+        self.lock().taxpayers.get(tax_code).map(|t| t.code.clone())
+    }
+
+    pub fn received(&self) -> Vec<ReceivedSummary> {
+        st_messages(&self.lock())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic while holding the lock leaves plain data behind; keep serving it.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Consumes one injected failure, if any is left.
+    fn take_failure(&self) -> bool {
+        self.knobs
+            .fail_next
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+    }
+}
+
+pub fn sim_router<S: Clone + Send + Sync + 'static>(state: SimState) -> Router<S> {
+    Router::new()
+        .route("/", get(page))
+        .route("/messages", post(receive))
+        .route("/messages/{id}/replies", get(replies))
+        .with_state(state)
+}
+
+/// `halong sim tax --listen ADDR`: runs the simulated authority until interrupted.
+pub async fn run_sim(
+    listen: std::net::SocketAddr,
+    fail_first: u32,
+    reply_delay: Duration,
+) -> anyhow::Result<()> {
+    let state = SimState::default();
+    state.set_fail_first(fail_first);
+    state.set_reply_delay(reply_delay);
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    tracing::info!(addr = %listener.local_addr()?, "tax authority simulator listening");
+    axum::serve(listener, sim_router::<()>(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
+
+fn xml_response(body: String) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+fn unavailable() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        "simulated outage (--fail-first)",
+    )
+        .into_response()
+}
+
+async fn replies(State(st): State<SimState>, Path(id): Path<String>) -> Response {
+    if st.take_failure() {
+        return unavailable();
+    }
+    let inner = st.lock();
+    let Some(&i) = inner.by_id.get(&id) else {
+        return (StatusCode::NOT_FOUND, "unknown message id").into_response();
+    };
+    let m = &inner.messages[i];
+    let ready: &[String] = if Instant::now() >= m.ready_at {
+        &m.replies
+    } else {
+        &[]
+    };
+    xml_response(super::join_replies(ready))
+}
+
+async fn receive(State(st): State<SimState>, headers: HeaderMap, body: Bytes) -> Response {
+    if st.take_failure() {
+        return unavailable();
+    }
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !(ct.starts_with("application/xml") || ct.starts_with("text/xml")) {
+        return (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send one TDiep as application/xml",
+        )
+            .into_response();
+    }
+    let delay = Duration::from_millis(st.knobs.reply_delay_ms.load(Ordering::SeqCst));
+    let now = local_now();
+    let Ok(xml) = std::str::from_utf8(&body) else {
+        return xml_response(ack_error(
+            &Header::default(),
+            &now,
+            vec![Reason::new("TAX-001", "Thông điệp không phải UTF-8")],
+        ));
+    };
+    let header = match envelope::read_tdiep_header(xml) {
+        Ok(h) => h,
+        Err(e) => {
+            return xml_response(ack_error(
+                &Header::default(),
+                &now,
+                vec![Reason::new(
+                    "TAX-001",
+                    format!("Không đọc được thông điệp: {e}"),
+                )],
+            ));
+        }
+    };
+    let mut inner = st.lock();
+    // A repeated id with the same content is a sender's retry: same 999, nothing redone.
+    if let Some(&i) = inner.by_id.get(&header.id) {
+        let m = &inner.messages[i];
+        if m.body == xml {
+            return xml_response(m.ack.clone());
+        }
+        return xml_response(ack_error(
+            &header,
+            &now,
+            vec![Reason::new(
+                "TAX-002",
+                "MTDiep đã được dùng cho một thông điệp khác",
+            )],
+        ));
+    }
+    let outcome = match header.kind {
+        envelope::code::REGISTRATION => match envelope::read_100(xml) {
+            Ok((_, reg)) => Ok(inner.register(&header, &reg, &now)),
+            Err(e) => Err(e.to_string()),
+        },
+        envelope::code::MTT_INVOICES => match envelope::read_206(xml) {
+            Ok(msg) => Ok(inner.check_206(&header, &msg, xml, &now)),
+            Err(e) => Err(e.to_string()),
+        },
+        envelope::code::MTT_ERROR_NOTICE => match envelope::read_303(xml) {
+            Ok(n) => Ok(inner.notice_303(&header, &n, &now)),
+            Err(e) => Err(e.to_string()),
+        },
+        k => Err(format!("MLTDiep {k} không được hỗ trợ")),
+    };
+    let (ack, verdict, replies) = match outcome {
+        Ok((verdict, reply)) => (ack_ok(&header, &now), verdict, vec![reply]),
+        Err(e) => (
+            ack_error(
+                &header,
+                &now,
+                vec![Reason::new(
+                    "TAX-001",
+                    format!("Sai cấu trúc thông điệp: {e}"),
+                )],
+            ),
+            "Lỗi kỹ thuật (999)".to_string(),
+            Vec::new(),
+        ),
+    };
+    let i = inner.messages.len();
+    inner.by_id.insert(header.id.clone(), i);
+    inner.messages.push(Received {
+        id: header.id.clone(),
+        kind: header.kind,
+        tax_code: header.tax_code.clone(),
+        received_at: now,
+        body: xml.to_owned(),
+        ack: ack.clone(),
+        verdict,
+        ready_at: Instant::now() + delay,
+        replies,
+    });
+    xml_response(ack)
+}
+
+/// Local time in Asia/Ho_Chi_Minh as the messages write it (`yyyy-MM-ddTHH:mm:ss`).
+fn local_now() -> String {
+    let t = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+7));
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+fn today() -> Option<Date> {
+    let t = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+7));
+    Date::new(u16::try_from(t.year()).ok()?, u8::from(t.month()), t.day()).ok()
+}
+
+fn reply_header(to: &Header, kind: u16) -> Header {
+    Header {
+        version: if to.version.is_empty() {
+            "2.0.1".into()
+        } else {
+            to.version.clone()
+        },
+        sender: SENDER.into(),
+        receiver: to.sender.clone(),
+        kind,
+        id: envelope::message_id(SENDER, rand::rng().random()),
+        reference_id: (!to.id.is_empty()).then(|| to.id.clone()),
+        tax_code: to.tax_code.clone(),
+        count: 1,
+    }
+}
+
+fn ack_ok(to: &Header, now: &str) -> String {
+    ack(to, now, 0, Vec::new())
+}
+
+fn ack_error(to: &Header, now: &str, reasons: Vec<Reason>) -> String {
+    ack(to, now, 1, reasons)
+}
+
+fn ack(to: &Header, now: &str, status: u8, reasons: Vec<Reason>) -> String {
+    let h = reply_header(to, envelope::code::TECHNICAL_ACK);
+    envelope::write_999(
+        &h,
+        &TechnicalAck {
+            header: h.clone(),
+            acknowledged_id: (!to.id.is_empty()).then(|| to.id.clone()),
+            status: Some(status),
+            received_at: Some(now.to_owned()),
+            reasons,
+        },
+    )
+}
+
+fn random_code() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let mut rng = rand::rng();
+    (0..5)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect()
+}
+
+impl Inner {
+    /// Message 100 → (verdict, 103).
+    fn register(&mut self, h: &Header, reg: &Registration, now: &str) -> (String, String) {
+        let mut reasons = Vec::new();
+        match validate_tax_code(&reg.tax_code) {
+            Ok(_) => {}
+            Err(einvoice::TaxCodeError::Format) => reasons.push(Reason::new(
+                "TAX-040",
+                format!("MST {} sai định dạng (10, 12 hoặc 13 chữ số)", reg.tax_code),
+            )),
+            Err(einvoice::TaxCodeError::CheckDigit) => reasons.push(Reason::new(
+                "TAX-040",
+                format!("MST {} sai chữ số kiểm tra", reg.tax_code),
+            )),
+        }
+        if reg.tax_code != h.tax_code {
+            reasons.push(Reason::new(
+                "TAX-041",
+                "MST trong tờ khai khác MST của thông điệp",
+            ));
+        }
+        if !reg.cash_register {
+            reasons.push(Reason::new(
+                "TAX-042",
+                "Tờ khai không chọn hóa đơn có mã khởi tạo từ máy tính tiền",
+            ));
+        }
+        if reg.taxpayer_name.trim().is_empty() {
+            reasons.push(Reason::new("TAX-043", "Thiếu tên người nộp thuế"));
+        }
+        if reg.forms.is_empty() {
+            reasons.push(Reason::new("TAX-044", "Không chọn loại hóa đơn sử dụng"));
+        }
+        let rh = reply_header(h, envelope::code::REGISTRATION_RESULT);
+        if !reasons.is_empty() {
+            let res = RegistrationResult {
+                header: rh.clone(),
+                status: Some(2),
+                mtt_code: None,
+                reasons,
+            };
+            return (
+                "Không chấp nhận (103)".into(),
+                envelope::write_103(&rh, &res),
+            );
+        }
+        let code = match self.taxpayers.get(&reg.tax_code) {
+            Some(t) => t.code.clone(),
+            None => {
+                let code = loop {
+                    let c = random_code();
+                    if !self.taxpayers.values().any(|t| t.code == c) {
+                        break c;
+                    }
+                };
+                self.taxpayers.insert(
+                    reg.tax_code.clone(),
+                    Taxpayer {
+                        name: reg.taxpayer_name.clone(),
+                        code: code.clone(),
+                        registered_at: now.to_owned(),
+                    },
+                );
+                code
+            }
+        };
+        let res = RegistrationResult {
+            header: rh.clone(),
+            status: Some(1),
+            mtt_code: Some(code.clone()),
+            reasons: Vec::new(),
+        };
+        (
+            format!("Chấp nhận, mã {code} (103)"),
+            envelope::write_103(&rh, &res),
+        )
+    }
+
+    /// Message 206 → (verdict, 204). The package is accepted whole or refused whole.
+    fn check_206(
+        &mut self,
+        h: &Header,
+        msg: &Message206,
+        xml: &str,
+        now: &str,
+    ) -> (String, String) {
+        let mut reasons = Vec::new();
+        let taxpayer = self.taxpayers.get(&h.tax_code).cloned();
+        if taxpayer.is_none() {
+            reasons.push(Reason::new(
+                "TAX-010",
+                format!(
+                    "MST {} chưa đăng ký sử dụng hóa đơn có mã khởi tạo từ máy tính tiền",
+                    h.tax_code
+                ),
+            ));
+        }
+        reasons.extend(signature_reasons(msg, xml, &h.tax_code));
+        if msg.invoices.is_empty() {
+            reasons.push(Reason::new("TAX-012", "Gói dữ liệu không có hóa đơn"));
+        }
+        if h.count as usize != msg.invoices.len() {
+            reasons.push(Reason::new(
+                "TAX-012",
+                format!("SLuong {} khác số hóa đơn {}", h.count, msg.invoices.len()),
+            ));
+        }
+        let mut per_invoice: Vec<NoticeInvoice> =
+            msg.invoices.iter().map(NoticeInvoice::of).collect();
+        let ctx = einvoice::Context { today: today() };
+        for (inv, notice) in msg.invoices.iter().zip(per_invoice.iter_mut()) {
+            let r = &mut notice.reasons;
+            if inv.seller.tax_code != h.tax_code {
+                r.push(Reason::new(
+                    "TAX-020",
+                    "MST người bán khác MST của thông điệp",
+                ));
+            }
+            match einvoice::Symbol::parse(&inv.symbol) {
+                Ok(s) if s.coded && s.is_cash_register() => {}
+                _ => r.push(Reason::new(
+                    "TAX-021",
+                    format!(
+                        "Ký hiệu {} không phải hóa đơn có mã từ máy tính tiền",
+                        inv.symbol
+                    ),
+                )),
+            }
+            if let Some(t) = &taxpayer {
+                match inv.authority_code.as_deref().map(einvoice::MttCode::parse) {
+                    Some(Ok(c)) if c.code() == t.code && c.form() == inv.form => {}
+                    Some(Ok(c)) => r.push(Reason::new(
+                        "TAX-022",
+                        format!(
+                            "MCCQT {c} không dùng mã {} của người nộp thuế hoặc sai mẫu số",
+                            t.code
+                        ),
+                    )),
+                    _ => r.push(Reason::new(
+                        "TAX-022",
+                        "Thiếu MCCQT hoặc MCCQT sai định dạng M{mẫu}-{năm}-{mã}-{số}",
+                    )),
+                }
+            }
+            for v in einvoice::validate(inv, &ctx) {
+                if v.severity == Severity::Error {
+                    r.push(Reason {
+                        code: v.rule.code().into(),
+                        description: v.message_vi.clone(),
+                        note: Some(v.path.clone()),
+                        ..Reason::default()
+                    });
+                }
+            }
+        }
+        self.numbering_reasons(&h.tax_code, msg, &mut per_invoice);
+        let rh = reply_header(h, envelope::code::CHECK_RESULT);
+        let refused = !reasons.is_empty() || per_invoice.iter().any(|n| !n.reasons.is_empty());
+        if refused {
+            let bad = per_invoice.iter().filter(|n| !n.reasons.is_empty()).count();
+            let res = CheckResult::refused(rh.clone(), now.to_owned(), reasons, per_invoice);
+            return (
+                format!("Từ chối cả gói: {bad} hóa đơn lỗi (204, LTBao 7)"),
+                envelope::write_204(&rh, &res),
+            );
+        }
+        for inv in &msg.invoices {
+            let key = (h.tax_code.clone(), inv.form, inv.symbol.clone());
+            let last = self.last_number.entry(key).or_insert(0);
+            *last = (*last).max(inv.number);
+            self.accepted.insert(
+                (h.tax_code.clone(), inv.form, inv.symbol.clone(), inv.number),
+                Accepted {
+                    authority_code: inv.authority_code.clone().unwrap_or_default(),
+                    date: inv.issue_date,
+                    noticed: false,
+                },
+            );
+        }
+        self.transactions += 1;
+        let res = CheckResult::accepted(
+            rh.clone(),
+            Some(format!("GD{:010}", self.transactions)),
+            now.to_owned(),
+        );
+        (
+            format!("Chấp nhận {} hóa đơn (204)", msg.invoices.len()),
+            envelope::write_204(&rh, &res),
+        )
+    }
+
+    /// Per (MST, form, symbol), the package's numbers must continue the last accepted number
+    /// without gap or repeat (numbering restarts with a new symbol, whose year is in it).
+    fn numbering_reasons(&self, mst: &str, msg: &Message206, out: &mut [NoticeInvoice]) {
+        let mut groups: BTreeMap<(u8, &str), Vec<(u32, usize)>> = BTreeMap::new();
+        for (i, inv) in msg.invoices.iter().enumerate() {
+            groups
+                .entry((inv.form, inv.symbol.as_str()))
+                .or_default()
+                .push((inv.number, i));
+        }
+        for ((form, symbol), mut v) in groups {
+            v.sort();
+            let last = self
+                .last_number
+                .get(&(mst.to_owned(), form, symbol.to_owned()))
+                .copied()
+                .unwrap_or(0);
+            let mut next = last + 1;
+            for (n, i) in v {
+                if n < next {
+                    out[i].reasons.push(Reason::new(
+                        einvoice::Rule::NumberDuplicate.code(),
+                        format!("{form}{symbol}: số {n} trùng (đã gửi hoặc lặp trong gói)"),
+                    ));
+                } else if n > next {
+                    out[i].reasons.push(Reason::new(
+                        einvoice::Rule::NumberGap.code(),
+                        format!(
+                            "{form}{symbol}: thiếu số {next}{} trước số {n}",
+                            if n - 1 > next {
+                                format!(" đến {}", n - 1)
+                            } else {
+                                String::new()
+                            }
+                        ),
+                    ));
+                }
+                next = next.max(n.saturating_add(1));
+            }
+        }
+    }
+
+    /// Message 303 → (verdict, 301).
+    fn notice_303(&mut self, h: &Header, n: &ErrorNotice, now: &str) -> (String, String) {
+        let mut reasons = Vec::new();
+        if !self.taxpayers.contains_key(&h.tax_code) {
+            reasons.push(Reason::new("TAX-010", "MST chưa đăng ký"));
+        }
+        if n.tax_code != h.tax_code {
+            reasons.push(Reason::new(
+                "TAX-041",
+                "MST trong thông báo khác MST của thông điệp",
+            ));
+        }
+        let mut per_invoice = Vec::new();
+        let mut keys = Vec::new();
+        for inv in &n.invoices {
+            let mut ni = NoticeInvoice {
+                form: Some(inv.form.to_string()),
+                symbol: Some(inv.symbol.clone()),
+                number: Some(inv.number.to_string()),
+                date: Some(inv.date.to_string()),
+                reasons: Vec::new(),
+            };
+            let key = (h.tax_code.clone(), inv.form, inv.symbol.clone(), inv.number);
+            match self.accepted.get(&key) {
+                None => ni.reasons.push(Reason::new(
+                    "TAX-030",
+                    "Hóa đơn chưa được cơ quan thuế tiếp nhận",
+                )),
+                Some(a) if a.authority_code != inv.authority_code || a.date != inv.date => {
+                    ni.reasons.push(Reason::new(
+                        "TAX-031",
+                        "MCCQT hoặc ngày lập khác hóa đơn đã tiếp nhận",
+                    ))
+                }
+                Some(a) if a.noticed || keys.contains(&key) => ni
+                    .reasons
+                    .push(Reason::new("TAX-032", "Hóa đơn đã được thông báo sai sót")),
+                Some(_) => {}
+            }
+            keys.push(key);
+            per_invoice.push(ni);
+        }
+        let rh = reply_header(h, envelope::code::ERROR_NOTICE_RESULT);
+        let refused = !reasons.is_empty() || per_invoice.iter().any(|i| !i.reasons.is_empty());
+        let res = if refused {
+            CheckResult::refused(rh.clone(), now.to_owned(), reasons, per_invoice)
+        } else {
+            for k in keys {
+                if let Some(a) = self.accepted.get_mut(&k) {
+                    a.noticed = true;
+                }
+            }
+            CheckResult::accepted(rh.clone(), None, now.to_owned())
+        };
+        let verdict = if refused {
+            "Không tiếp nhận thông báo (301)".to_string()
+        } else {
+            format!("Tiếp nhận thông báo {} hóa đơn (301)", n.invoices.len())
+        };
+        let mut res = res;
+        res.form_code = Some("01/TB-HĐSS".into());
+        (verdict, envelope::write_301(&rh, &res))
+    }
+}
+
+/// The taxpayer's signature in `CKSNNT` must verify and cover `DLieu`; when its certificate
+/// names an MST (`MST:…`), it must be the sender's.
+fn signature_reasons(msg: &Message206, xml: &str, mst: &str) -> Vec<Reason> {
+    let bad = |d: String| vec![Reason::new("TAX-011", d)];
+    if msg.data_id.is_empty() {
+        return bad("DLieu không có thuộc tính Id để ký".into());
+    }
+    let reports = match einvoice::verify_signatures(xml, &VerifyOptions::default()) {
+        Ok(r) => r,
+        Err(e) => return bad(format!("Thiếu hoặc sai chữ ký số CKSNNT: {e}")),
+    };
+    let Some(sig) = reports.iter().find(|r| r.container == "CKSNNT") else {
+        return bad("Thiếu chữ ký số trong CKSNNT".into());
+    };
+    if !sig.covers(&msg.data_id) {
+        let why = sig
+            .error
+            .clone()
+            .unwrap_or_else(|| "chữ ký không bao phủ DLieu".into());
+        return bad(format!("Chữ ký số CKSNNT không hợp lệ: {why}"));
+    }
+    if let Some(cert) = &sig.certificate
+        && let Some(i) = cert.subject.find("MST:")
+    {
+        let named: String = cert.subject[i + 4..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '-')
+            .collect();
+        if named != mst {
+            return bad(format!(
+                "Chứng thư số của MST {named}, không phải của MST {mst}"
+            ));
+        }
+    }
+    Vec::new()
+}
+
+async fn page(State(st): State<SimState>) -> impl IntoResponse {
+    let (taxpayers, messages) = {
+        let inner = st.lock();
+        (
+            inner
+                .taxpayers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect::<Vec<_>>(),
+            st_messages(&inner),
+        )
+    };
+    html! {
+        (maud::DOCTYPE)
+        html lang="vi" {
+            head { meta charset="utf-8"; meta name="viewport" content="width=device-width, initial-scale=1"; title { "Cơ quan thuế mô phỏng" } }
+            body style="font-family: system-ui, sans-serif; margin: 1rem" {
+                h1 { "Cơ quan thuế mô phỏng (halong sim tax)" }
+                p { "Bộ mô phỏng tiếp nhận thông điệp hóa đơn máy tính tiền. Không gửi dữ liệu cho cơ quan thuế thật." }
+                h2 { "Người nộp thuế đã đăng ký" }
+                table border="1" cellpadding="6" style="border-collapse: collapse" {
+                    tr { th { "MST" } th { "Tên người nộp thuế" } th { "Mã MTT (5 ký tự)" } th { "Thời điểm đăng ký" } }
+                    @for (mst, t) in &taxpayers {
+                        tr { td { (mst) } td { (t.name) } td { code { (t.code) } } td { (t.registered_at) } }
+                    }
+                }
+                h2 { "Thông điệp đã nhận (mới nhất trước)" }
+                table border="1" cellpadding="6" style="border-collapse: collapse" {
+                    tr { th { "Mã thông điệp" } th { "Loại" } th { "MST" } th { "Thời điểm nhận" } th { "Kết quả" } }
+                    @for m in messages.iter().rev() {
+                        tr { td { code { (m.id) } } td { (m.kind) } td { (m.tax_code) } td { (m.received_at) } td { (m.verdict) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn st_messages(inner: &Inner) -> Vec<ReceivedSummary> {
+    inner
+        .messages
+        .iter()
+        .map(|m| ReceivedSummary {
+            id: m.id.clone(),
+            kind: m.kind,
+            tax_code: m.tax_code.clone(),
+            received_at: m.received_at.clone(),
+            verdict: m.verdict.clone(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_five_upper_alphanumerics() {
+        for _ in 0..100 {
+            let c = random_code();
+            assert_eq!(c.len(), 5);
+            assert!(
+                c.bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            );
+        }
+    }
+
+    #[test]
+    fn failures_are_consumed() {
+        let st = SimState::default();
+        st.set_fail_first(2);
+        assert!(st.take_failure());
+        assert!(st.take_failure());
+        assert!(!st.take_failure());
+    }
+}
