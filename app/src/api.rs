@@ -126,6 +126,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(crate::invoices::routes::lookup_api))
         .routes(routes!(crate::invoices::routes::get_invoice))
         .routes(routes!(crate::invoices::routes::invoice_xml))
+        .routes(routes!(crate::invoices::routes::replace_invoice))
         .split_for_parts();
     (router, api)
 }

@@ -91,7 +91,7 @@ fn expected(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("POST", "/api/v1/merchants/{id}/products" | "/api/v1/merchants/{id}/registers") => {
             CATALOGUE_A
         }
-        ("POST", "/api/v1/registers/{id}/sales") => SELL_A,
+        ("POST", "/api/v1/registers/{id}/sales" | "/api/v1/invoices/{id}/replacement") => SELL_A,
         ("GET", "/api/v1/sales/{id}" | "/api/v1/invoices/{id}" | "/api/v1/invoices/{id}/xml") => {
             INVOICES_A
         }

@@ -290,3 +290,75 @@ async fn overdue_invoices_raise_the_alarm() {
     assert_eq!(o[0].count, 1);
     assert_eq!(o[0].merchant_id, w.merchant);
 }
+
+#[tokio::test]
+async fn correction_by_replacement_sends_notice_303() {
+    let w = world().await;
+    w.register_seller().await;
+    let old = w.sell("wrong").await;
+    w.until(async || w.tax_statuses().await.iter().all(|(_, s)| s == "accepted"))
+        .await;
+    let path = format!("/api/v1/invoices/{}/replacement", old["id"]);
+    let body = json!({"client_key": "fix-1", "reason": "Ghi sai số lượng", "lines": [{"product_id": w.product, "quantity": 3}]});
+    let r = w
+        .owner
+        .post(w.app.url(&path))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let new: Value = r.json().await.unwrap();
+    assert_eq!(new["invoice"]["replaces_id"], old["id"]);
+    assert_eq!(new["invoice"]["number"], 2);
+    assert_eq!(new["invoice"]["total"], 129_600);
+    let again = w
+        .owner
+        .post(w.app.url(&path))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 200, "a retry returns the same replacement");
+    let twice = w.owner.post(w.app.url(&path)).json(&json!({"client_key": "fix-2", "reason": "x", "lines": [{"product_id": w.product, "quantity": 1}]})).send().await.unwrap();
+    assert_eq!(twice.status(), 409, "an invoice is replaced once");
+    let old_now: Value = w
+        .owner
+        .get(w.app.url(&format!("/api/v1/invoices/{}", old["id"])))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(old_now["status"], "replaced");
+    // The new invoice names the old one in TTHDLQuan.
+    let xml = w
+        .owner
+        .get(
+            w.app
+                .url(&format!("/api/v1/invoices/{}/xml", new["invoice"]["id"])),
+        )
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let parsed = einvoice::read_invoice(&xml).unwrap();
+    let rel = parsed.related.unwrap();
+    assert_eq!((rel.relation, rel.number.as_str()), (1, "1"));
+    w.until(async || {
+        w.sim.received().iter().any(|m| m.kind == 303)
+            && w.tax_statuses().await.iter().all(|(_, s)| s == "accepted")
+    })
+    .await;
+    let notices: Vec<_> = w
+        .sim
+        .received()
+        .into_iter()
+        .filter(|m| m.kind == 303)
+        .collect();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(!notices[0].verdict.contains("Từ chối"), "{notices:?}");
+}

@@ -70,6 +70,9 @@ CREATE TABLE sales (
     method TEXT NOT NULL CHECK (method IN ('cash', 'qr', 'card', 'ewallet')),
     buyer TEXT,
     payment_request_id BIGINT REFERENCES payment_requests(id),
+    -- A correction: the sale re-issues this invoice (replacement, notified with 303).
+    replaces_invoice_id BIGINT,
+    replace_reason TEXT,
     -- awaiting_payment (QR) → paid → invoiced; cash, card and e-wallet sales start paid.
     status TEXT NOT NULL CHECK (status IN ('awaiting_payment', 'paid', 'invoiced', 'cancelled')),
     created_by BIGINT,

@@ -117,6 +117,7 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/invoices/lookup", Public),
     ("GET", "/api/v1/invoices/{id}", Staff),
     ("GET", "/api/v1/invoices/{id}/xml", Staff),
+    ("POST", "/api/v1/invoices/{id}/replacement", Staff),
     // identity
     ("POST", "/api/v1/auth/otp/request", Public),
     ("POST", "/api/v1/auth/otp/verify", Public),

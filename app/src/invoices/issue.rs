@@ -217,6 +217,19 @@ pub async fn issue_sale(
     let now = now_micros();
     let at = local_datetime(now);
     let year = i64::from(at.date.year());
+    // A correction names the invoice it replaces (and tells the authority with a 303).
+    let replaced = match sale.replaces_invoice_id {
+        Some(old) => {
+            let xml = store::signed_xml(db, old)
+                .await?
+                .ok_or_else(|| IssueError::Invalid("unknown invoice to replace".into()))?;
+            Some((
+                old,
+                einvoice::read_invoice(&xml).map_err(|e| IssueError::Invalid(e.to_string()))?,
+            ))
+        }
+        None => None,
+    };
 
     let mut tx = db.begin().await?;
     let number = tx
@@ -231,7 +244,18 @@ pub async fn issue_sale(
         .ok()
         .filter(|n| *n <= 99_999_999)
         .ok_or_else(|| IssueError::Invalid("yearly numbers exhausted".into()))?;
-    let inv = build(&merchant, &taxpayer, &cart, buyer.as_ref(), number, at)?;
+    let mut inv = build(&merchant, &taxpayer, &cart, buyer.as_ref(), number, at)?;
+    if let Some((_, old)) = &replaced {
+        inv.related = Some(einvoice::RelatedInvoice {
+            relation: 1,
+            source_kind: 1,
+            form: old.form.to_string(),
+            symbol: old.symbol.clone(),
+            number: old.number.to_string(),
+            date: old.issue_date,
+            note: sale.replace_reason.clone(),
+        });
+    }
     validated(&inv)?;
     let xml = einvoice::write_invoice(&inv);
     let signed =
@@ -239,8 +263,8 @@ pub async fn issue_sale(
     let sql = format!(
         "INSERT INTO invoices (merchant_id, register_id, sale_id, form, symbol, number, year, \
              code, seller_tax_code, issued_at, total, vat_total, payment_method, has_buyer, \
-             status, tax_status, xml, signed_xml, is_demo) VALUES ($1, $2, $3, $4, $5, $6, $7, \
-             $8, $9, $10, $11, $12, $13, $14, 'issued', 'pending', $15, $16, $17) \
+             status, tax_status, xml, signed_xml, is_demo, replaces_id) VALUES ($1, $2, $3, $4, \
+             $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'issued', 'pending', $15, $16, $17, $18) \
              RETURNING {INVOICE_COLS}"
     );
     let args = [
@@ -261,6 +285,7 @@ pub async fn issue_sale(
         Arg::Text(xml),
         Arg::Text(signed),
         Arg::Bool(is_demo),
+        Arg::OptI64(replaced.as_ref().map(|r| r.0)),
     ];
     let row = match tx.fetch_row::<InvoiceRow>(&sql, &args).await {
         Ok(r) => r,
@@ -278,6 +303,45 @@ pub async fn issue_sale(
         &[Arg::I64(sale.id)],
     )
     .await?;
+    if let Some((old_id, old)) = &replaced {
+        let n = tx
+            .execute(
+                "UPDATE invoices SET status = 'replaced' WHERE id = $1 AND status = 'issued'",
+                &[Arg::I64(*old_id)],
+            )
+            .await?;
+        if n != 1 {
+            return Err(IssueError::Invalid(
+                "the invoice was already replaced".into(),
+            ));
+        }
+        let h = super::sender::header(
+            &merchant.tax_code,
+            einvoice::envelope::code::MTT_ERROR_NOTICE,
+        );
+        let notice = einvoice::envelope::ErrorNotice {
+            header: h.clone(),
+            data_id: "DLTBao".into(),
+            notice_kind: 1,
+            tax_office: ("22700".into(), "Thuế tỉnh Quảng Ninh".into()),
+            taxpayer_name: merchant.name.clone(),
+            tax_code: merchant.tax_code.clone(),
+            place: "Quảng Ninh".into(),
+            date: at.date,
+            invoices: vec![einvoice::envelope::ErrorNoticeInvoice::of(
+                old,
+                einvoice::envelope::NoticeAction::Replace,
+                sale.replace_reason.as_deref().unwrap_or("Thay thế"),
+            )],
+        };
+        let xml = einvoice::envelope::write_303(&h, &notice);
+        tx.execute(
+            "INSERT INTO tax_messages (merchant_id, kind, message_id, xml, invoice_count, status, \
+             next_attempt_at, created_at, updated_at) VALUES ($1, '303', $2, $3, 1, 'pending', $4, $4, $4)",
+            &[Arg::I64(sale.merchant_id), Arg::Text(h.id.clone()), Arg::Text(xml), Arg::I64(now)],
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(row)
 }

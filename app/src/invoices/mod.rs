@@ -147,7 +147,10 @@ pub struct Sale {
     /// Buyer details as JSON, only when the buyer asked for them.
     pub buyer: Option<String>,
     pub payment_request_id: Option<i64>,
-    /// awaiting_payment, invoiced, cancelled.
+    /// The invoice this sale's invoice replaces (a correction).
+    pub replaces_invoice_id: Option<i64>,
+    pub replace_reason: Option<String>,
+    /// awaiting_payment, paid, invoiced, cancelled.
     pub status: String,
     pub created_at: i64,
 }

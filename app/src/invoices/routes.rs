@@ -571,6 +571,7 @@ pub async fn create_sale(
             method: &input.method,
             buyer: buyer.as_deref(),
             payment_request_id: payment_request.as_ref().map(|r| r.id),
+            replaces: None,
             status: if input.method == "qr" {
                 "awaiting_payment"
             } else {
@@ -676,6 +677,96 @@ pub async fn get_sale(
         .filter(|s| can_read(p, s.merchant_id))
         .ok_or_else(|| ApiError::not_found("sale"))?;
     Ok(Json(settle(&st, sale).await?))
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+pub struct ReplacementInput {
+    /// Chosen by the register, unique per register (a retry returns the first replacement).
+    pub client_key: String,
+    /// The corrected lines.
+    pub lines: Vec<SaleLineInput>,
+    #[serde(default)]
+    pub buyer: Option<BuyerInput>,
+    /// Why the invoice is replaced (printed on the notice 303).
+    pub reason: String,
+}
+
+/// Corrects an invoice by replacement: a new invoice (next number) that names the old one,
+/// which becomes `replaced`, and a notice 303 to the tax authority. Invoices are never edited.
+/// Money differences are settled as refunds on the receipt, not here.
+#[utoipa::path(post, path = "/api/v1/invoices/{id}/replacement", tag = "einvoice",
+    request_body = ReplacementInput,
+    responses((status = 201, body = SaleResult), (status = 200, body = SaleResult),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn replace_invoice(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let p = caller.person()?;
+    let old = readable_invoice(&st, &caller, id).await?;
+    let register = sellable_register(&st, p, old.register_id).await?;
+    let input: ReplacementInput = parse_json(&body)?;
+    let reason = crate::text::clean(&input.reason);
+    let mut e = Vec::new();
+    text_len(&mut e, "reason", &reason, 255);
+    bad(e)?;
+    let as_sale = SaleInput {
+        client_key: input.client_key.clone(),
+        lines: input.lines.clone(),
+        method: old.payment_method.clone(),
+        buyer: input.buyer.clone(),
+    };
+    let cart = check_sale(&st, &register, &as_sale).await?;
+    if let Some(existing) = existing_sale(&st, &register, &input.client_key).await? {
+        return Ok((StatusCode::OK, Json(existing)).into_response());
+    }
+    if old.status != "issued" {
+        return Err(ApiError::conflict(
+            "invoice_replaced",
+            "Hóa đơn đã được thay thế",
+            "The invoice was already replaced",
+        ));
+    }
+    let taxpayer = store::taxpayer(&st.db, register.merchant_id)
+        .await?
+        .filter(|t| t.mtt_code.is_some())
+        .ok_or(issue::IssueError::NotRegistered)?;
+    let merchant = crate::register::store::get_merchant(&st.db, register.merchant_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("merchant"))?;
+    let total = issue::check(&merchant, &taxpayer, &cart, input.buyer.as_ref())?;
+    let buyer = input
+        .buyer
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|_| ApiError::internal())?;
+    let cart_json = serde_json::to_string(&cart).map_err(|_| ApiError::internal())?;
+    let (sale, fresh) = store::insert_sale(
+        &st.db,
+        &NewSale {
+            register_id: register.id,
+            merchant_id: register.merchant_id,
+            client_key: &input.client_key,
+            cart: &cart_json,
+            total,
+            method: &old.payment_method,
+            buyer: buyer.as_deref(),
+            payment_request_id: None,
+            replaces: Some((old.id, &reason)),
+            status: "paid",
+            created_by: Some(p.person_id),
+        },
+    )
+    .await?;
+    let result = settle(&st, sale).await?;
+    if fresh {
+        Ok(created("sale", result.sale.id, result))
+    } else {
+        Ok((StatusCode::OK, Json(result)).into_response())
+    }
 }
 
 /// The merchants whose invoices the person may read (`None`: all).

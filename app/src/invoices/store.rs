@@ -11,7 +11,7 @@ const PRODUCT_COLS: &str =
 const REGISTER_COLS: &str =
     "id, merchant_id, stall_id, kind, label, fuel_product_id, status, created_at";
 const SALE_COLS: &str = "id, register_id, merchant_id, client_key, cart, total, method, buyer, \
-    payment_request_id, status, created_at";
+    payment_request_id, replaces_invoice_id, replace_reason, status, created_at";
 pub const INVOICE_COLS: &str = "id, merchant_id, register_id, sale_id, form, symbol, number, \
     year, code, seller_tax_code, issued_at, total, vat_total, payment_method, has_buyer, \
     replaces_id, status, tax_status, tax_reasons";
@@ -152,6 +152,7 @@ pub struct NewSale<'a> {
     pub method: &'a str,
     pub buyer: Option<&'a str>,
     pub payment_request_id: Option<i64>,
+    pub replaces: Option<(i64, &'a str)>,
     pub status: &'a str,
     pub created_by: Option<i64>,
 }
@@ -160,14 +161,15 @@ pub struct NewSale<'a> {
 pub async fn insert_sale(db: &Db, n: &NewSale<'_>) -> sqlx::Result<(Sale, bool)> {
     let sql = format!(
         "INSERT INTO sales (register_id, merchant_id, client_key, cart, total, method, buyer, \
-         payment_request_id, status, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         payment_request_id, status, created_by, created_at, replaces_invoice_id, replace_reason) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
          ON CONFLICT (register_id, client_key) DO NOTHING RETURNING {SALE_COLS}"
     );
     let inserted = with_db!(db, p => sqlx::query_as::<_, Sale>(sqlx::AssertSqlSafe(sql))
         .bind(n.register_id).bind(n.merchant_id).bind(n.client_key).bind(n.cart).bind(n.total)
         .bind(n.method).bind(n.buyer).bind(n.payment_request_id).bind(n.status)
-        .bind(n.created_by).bind(now_micros()).fetch_optional(p).await)?;
+        .bind(n.created_by).bind(now_micros()).bind(n.replaces.map(|r| r.0))
+        .bind(n.replaces.map(|r| r.1)).fetch_optional(p).await)?;
     match inserted {
         Some(s) => Ok((s, true)),
         None => {
