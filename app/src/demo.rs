@@ -292,7 +292,11 @@ fn demo_merchant(
         .into(),
         owner_name: owner,
         phone: Some(format!("09{:08}", rng.range(0, 99_999_999))),
-        address: String::new(),
+        // Invoices need the seller's address.
+        address: places
+            .get(place_code)
+            .map(|p| format!("{} {}, tỉnh Quảng Ninh", p.unit_type, p.name))
+            .unwrap_or_default(),
         place_code: place_code.to_string(),
         payment_methods: methods,
         status: "active".into(),

@@ -89,6 +89,16 @@ pub async fn prepare_at(config: &Config, public_addr: SocketAddr) -> anyhow::Res
     if config.demo {
         crate::demo::seed(&db, &places).await?;
     }
+    let invoice_signer = crate::invoices::load_signer(
+        config.einvoice.key.as_deref(),
+        config.einvoice.cert.as_deref(),
+        config.demo,
+    )?;
+    if config.demo
+        && let Some(signer) = &invoice_signer
+    {
+        crate::invoices::demo::seed(&db, &places, signer).await?;
+    }
     let (_, api) = crate::api::router();
     let (shutdown_tx, shutting_down) = tokio::sync::watch::channel(false);
     let (post_receipts, wake) = tokio::sync::mpsc::channel(1);
@@ -136,11 +146,7 @@ pub async fn prepare_at(config: &Config, public_addr: SocketAddr) -> anyhow::Res
         shutdown_tx: Arc::new(shutdown_tx),
         post_receipts,
         receipt_writer,
-        invoice_signer: crate::invoices::load_signer(
-            config.einvoice.key.as_deref(),
-            config.einvoice.cert.as_deref(),
-            config.demo,
-        )?,
+        invoice_signer,
         post_receipts_rx: Arc::new(std::sync::Mutex::new(Some(wake))),
     })
 }

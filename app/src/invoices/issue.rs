@@ -139,17 +139,6 @@ pub fn build(
     };
     inv.recompute_totals()
         .map_err(|e| IssueError::Invalid(e.to_string()))?;
-    if form != 1 {
-        let sum = inv
-            .lines
-            .iter()
-            .filter_map(|l| l.amount)
-            .try_fold(0i64, i64::checked_add)
-            .ok_or_else(|| IssueError::Invalid("total overflows".into()))?;
-        inv.totals.before_tax = sum;
-        inv.totals.total = sum;
-        inv.totals.total_in_words = einvoice::amount_in_words(sum);
-    }
     Ok(inv)
 }
 

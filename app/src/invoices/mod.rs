@@ -6,6 +6,7 @@
 //! stores it and decides who may do what. The signed XML is the record: list columns (total,
 //! code, status) are copies for queries.
 
+pub mod demo;
 pub mod issue;
 pub mod pages;
 pub mod routes;

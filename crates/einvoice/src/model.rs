@@ -843,8 +843,18 @@ pub fn vat_of(base: i64, basis_points: u16) -> Result<i64, ModelError> {
 pub fn compute_totals(lines: &[Line], fees: Vec<Fee>) -> Result<Totals, ModelError> {
     let mut rates: Vec<RateTotal> = Vec::new();
     let mut trade_discount: i64 = 0;
+    // Lines without a rate (sales invoices, form 2, carry no VAT) count in the total before
+    // tax but in no per-rate group.
+    let mut unrated: i64 = 0;
     for l in lines {
-        let (Some(rate), Some(amount)) = (&l.vat_rate, l.amount) else {
+        let (rate, Some(amount)) = (&l.vat_rate, l.amount) else {
+            continue;
+        };
+        let Some(rate) = rate else {
+            let signed = amount
+                .checked_mul(l.kind.total_sign())
+                .ok_or(ModelError::Overflow)?;
+            unrated = unrated.checked_add(signed).ok_or(ModelError::Overflow)?;
             continue;
         };
         let signed = amount
@@ -867,7 +877,7 @@ pub fn compute_totals(lines: &[Line], fees: Vec<Fee>) -> Result<Totals, ModelErr
             }),
         }
     }
-    let mut before_tax: i64 = 0;
+    let mut before_tax: i64 = unrated;
     let mut tax: i64 = 0;
     for r in &mut rates {
         r.tax = match r.rate.basis_points() {
@@ -969,6 +979,15 @@ mod tests {
         assert_eq!(line_amount(Quantity(1500), 33_333, 0).unwrap(), 50_000);
         assert_eq!(vat_of(12_345, 800).unwrap(), 988); // 987.6
         assert_eq!(vat_of(12_343, 800).unwrap(), 987); // 987.44
+    }
+
+    #[test]
+    fn sales_invoice_lines_without_rate_count_before_tax() {
+        let mut a = Line::goods("Rau", "bó", Quantity::units(3), 10_000, VatRate::Kct);
+        a.vat_rate = None;
+        let t = compute_totals(&[a], Vec::new()).unwrap();
+        assert_eq!((t.before_tax, t.tax, t.total), (30_000, 0, 30_000));
+        assert!(t.rates.is_empty());
     }
 
     #[test]
