@@ -469,3 +469,14 @@ async fn notices_303_refer_to_accepted_invoices() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_package_above_two_megabytes_is_accepted() {
+    let s = sim().await;
+    let code = register(&s, MST).await;
+    let ns: Vec<u32> = (1..=2000).collect();
+    let xml = package(MST, &numbers(&code, &ns));
+    assert!(xml.len() > 2 * 1024 * 1024, "{} bytes", xml.len());
+    let replies = send(&s.tax, &xml).await;
+    assert_eq!(verdict(&replies), Verdict::Accepted, "{replies:?}");
+}

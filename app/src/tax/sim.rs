@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -64,7 +65,8 @@ struct Received {
     kind: u16,
     tax_code: String,
     received_at: String,
-    body: String,
+    /// To tell a resend (same content) from a reused id.
+    body_sha256: [u8; 32],
     ack: String,
     verdict: String,
     ready_at: Instant,
@@ -138,7 +140,11 @@ impl SimState {
 pub fn sim_router<S: Clone + Send + Sync + 'static>(state: SimState) -> Router<S> {
     Router::new()
         .route("/", get(page))
-        .route("/messages", post(receive))
+        // A 206 of a thousand invoices is about 3.4 MB, above axum's 2 MB default.
+        .route(
+            "/messages",
+            post(receive).layer(DefaultBodyLimit::max(einvoice::xml::MAX_DOCUMENT_BYTES)),
+        )
         .route("/messages/{id}/replies", get(replies))
         .with_state(state)
 }
@@ -195,6 +201,60 @@ async fn replies(State(st): State<SimState>, Path(id): Path<String>) -> Response
     xml_response(super::join_replies(ready))
 }
 
+/// A message read and given the checks that need no state (signature, invoice rules), done
+/// outside the lock and off the async workers: a 206 of a thousand invoices takes a while.
+enum Parsed {
+    Registration(Registration),
+    Invoices(Box<Message206>, Vec<Reason>, Vec<NoticeInvoice>),
+    Notice(ErrorNotice),
+    Unreadable(String),
+}
+
+fn parse_and_check(header: &Header, xml: &str) -> Parsed {
+    match header.kind {
+        envelope::code::REGISTRATION => match envelope::read_100(xml) {
+            Ok((_, reg)) => Parsed::Registration(reg),
+            Err(e) => Parsed::Unreadable(e.to_string()),
+        },
+        envelope::code::MTT_INVOICES => match envelope::read_206(xml) {
+            Ok(msg) => {
+                let (reasons, per_invoice) = stateless_206(header, &msg, xml);
+                Parsed::Invoices(Box::new(msg), reasons, per_invoice)
+            }
+            Err(e) => Parsed::Unreadable(e.to_string()),
+        },
+        envelope::code::MTT_ERROR_NOTICE => match envelope::read_303(xml) {
+            Ok(n) => Parsed::Notice(n),
+            Err(e) => Parsed::Unreadable(e.to_string()),
+        },
+        k => Parsed::Unreadable(format!("MLTDiep {k} không được hỗ trợ")),
+    }
+}
+
+fn digest(xml: &str) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(xml.as_bytes()).into()
+}
+
+/// A repeated id with the same content is a sender's retry: the same 999, nothing redone.
+/// With other content it is refused.
+fn repeated(inner: &Inner, header: &Header, hash: &[u8; 32], now: &str) -> Option<Response> {
+    let &i = inner.by_id.get(&header.id)?;
+    let m = &inner.messages[i];
+    Some(xml_response(if &m.body_sha256 == hash {
+        m.ack.clone()
+    } else {
+        ack_error(
+            header,
+            now,
+            vec![Reason::new(
+                "TAX-002",
+                "MTDiep đã được dùng cho một thông điệp khác",
+            )],
+        )
+    }))
+}
+
 async fn receive(State(st): State<SimState>, headers: HeaderMap, body: Bytes) -> Response {
     if st.take_failure() {
         return unavailable();
@@ -212,14 +272,14 @@ async fn receive(State(st): State<SimState>, headers: HeaderMap, body: Bytes) ->
     }
     let delay = Duration::from_millis(st.knobs.reply_delay_ms.load(Ordering::SeqCst));
     let now = local_now();
-    let Ok(xml) = std::str::from_utf8(&body) else {
+    let Ok(xml) = String::from_utf8(body.to_vec()) else {
         return xml_response(ack_error(
             &Header::default(),
             &now,
             vec![Reason::new("TAX-001", "Thông điệp không phải UTF-8")],
         ));
     };
-    let header = match envelope::read_tdiep_header(xml) {
+    let header = match envelope::read_tdiep_header(&xml) {
         Ok(h) => h,
         Err(e) => {
             return xml_response(ack_error(
@@ -232,36 +292,30 @@ async fn receive(State(st): State<SimState>, headers: HeaderMap, body: Bytes) ->
             ));
         }
     };
-    let mut inner = st.lock();
-    // A repeated id with the same content is a sender's retry: same 999, nothing redone.
-    if let Some(&i) = inner.by_id.get(&header.id) {
-        let m = &inner.messages[i];
-        if m.body == xml {
-            return xml_response(m.ack.clone());
-        }
-        return xml_response(ack_error(
-            &header,
-            &now,
-            vec![Reason::new(
-                "TAX-002",
-                "MTDiep đã được dùng cho một thông điệp khác",
-            )],
-        ));
+    let hash = digest(&xml);
+    if let Some(r) = repeated(&st.lock(), &header, &hash, &now) {
+        return r;
     }
-    let outcome = match header.kind {
-        envelope::code::REGISTRATION => match envelope::read_100(xml) {
-            Ok((_, reg)) => Ok(inner.register(&header, &reg, &now)),
-            Err(e) => Err(e.to_string()),
-        },
-        envelope::code::MTT_INVOICES => match envelope::read_206(xml) {
-            Ok(msg) => Ok(inner.check_206(&header, &msg, xml, &now)),
-            Err(e) => Err(e.to_string()),
-        },
-        envelope::code::MTT_ERROR_NOTICE => match envelope::read_303(xml) {
-            Ok(n) => Ok(inner.notice_303(&header, &n, &now)),
-            Err(e) => Err(e.to_string()),
-        },
-        k => Err(format!("MLTDiep {k} không được hỗ trợ")),
+    let h = header.clone();
+    let parsed = match tokio::task::spawn_blocking(move || parse_and_check(&h, &xml)).await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!(error = %e, "tax simulator check failed");
+            return (StatusCode::INTERNAL_SERVER_ERROR, "check failed").into_response();
+        }
+    };
+    let mut inner = st.lock();
+    // Checked again: the same message may have arrived twice at once.
+    if let Some(r) = repeated(&inner, &header, &hash, &now) {
+        return r;
+    }
+    let outcome = match parsed {
+        Parsed::Registration(reg) => Ok(inner.register(&header, &reg, &now)),
+        Parsed::Invoices(msg, reasons, per_invoice) => {
+            Ok(inner.judge_206(&header, &msg, reasons, per_invoice, &now))
+        }
+        Parsed::Notice(n) => Ok(inner.notice_303(&header, &n, &now)),
+        Parsed::Unreadable(e) => Err(e),
     };
     let (ack, verdict, replies) = match outcome {
         Ok((verdict, reply)) => (ack_ok(&header, &now), verdict, vec![reply]),
@@ -285,7 +339,7 @@ async fn receive(State(st): State<SimState>, headers: HeaderMap, body: Bytes) ->
         kind: header.kind,
         tax_code: header.tax_code.clone(),
         received_at: now,
-        body: xml.to_owned(),
+        body_sha256: hash,
         ack: ack.clone(),
         verdict,
         ready_at: Instant::now() + delay,
@@ -438,80 +492,38 @@ impl Inner {
         )
     }
 
-    /// Message 206 → (verdict, 204). The package is accepted whole or refused whole.
-    fn check_206(
+    /// Message 206 → (verdict, 204), given the reasons found by [`stateless_206`]. The
+    /// package is accepted whole or refused whole.
+    fn judge_206(
         &mut self,
         h: &Header,
         msg: &Message206,
-        xml: &str,
+        mut reasons: Vec<Reason>,
+        mut per_invoice: Vec<NoticeInvoice>,
         now: &str,
     ) -> (String, String) {
-        let mut reasons = Vec::new();
-        let taxpayer = self.taxpayers.get(&h.tax_code).cloned();
-        if taxpayer.is_none() {
-            reasons.push(Reason::new(
-                "TAX-010",
-                format!(
-                    "MST {} chưa đăng ký sử dụng hóa đơn có mã khởi tạo từ máy tính tiền",
-                    h.tax_code
-                ),
-            ));
-        }
-        reasons.extend(signature_reasons(msg, xml, &h.tax_code));
-        if msg.invoices.is_empty() {
-            reasons.push(Reason::new("TAX-012", "Gói dữ liệu không có hóa đơn"));
-        }
-        if h.count as usize != msg.invoices.len() {
-            reasons.push(Reason::new(
-                "TAX-012",
-                format!("SLuong {} khác số hóa đơn {}", h.count, msg.invoices.len()),
-            ));
-        }
-        let mut per_invoice: Vec<NoticeInvoice> =
-            msg.invoices.iter().map(NoticeInvoice::of).collect();
-        let ctx = einvoice::Context { today: today() };
-        for (inv, notice) in msg.invoices.iter().zip(per_invoice.iter_mut()) {
-            let r = &mut notice.reasons;
-            if inv.seller.tax_code != h.tax_code {
-                r.push(Reason::new(
-                    "TAX-020",
-                    "MST người bán khác MST của thông điệp",
-                ));
-            }
-            match einvoice::Symbol::parse(&inv.symbol) {
-                Ok(s) if s.coded && s.is_cash_register() => {}
-                _ => r.push(Reason::new(
-                    "TAX-021",
+        match self.taxpayers.get(&h.tax_code) {
+            None => reasons.insert(
+                0,
+                Reason::new(
+                    "TAX-010",
                     format!(
-                        "Ký hiệu {} không phải hóa đơn có mã từ máy tính tiền",
-                        inv.symbol
+                        "MST {} chưa đăng ký sử dụng hóa đơn có mã khởi tạo từ máy tính tiền",
+                        h.tax_code
                     ),
-                )),
-            }
-            if let Some(t) = &taxpayer {
-                match inv.authority_code.as_deref().map(einvoice::MttCode::parse) {
-                    Some(Ok(c)) if c.code() == t.code && c.form() == inv.form => {}
-                    Some(Ok(c)) => r.push(Reason::new(
-                        "TAX-022",
-                        format!(
-                            "MCCQT {c} không dùng mã {} của người nộp thuế hoặc sai mẫu số",
-                            t.code
-                        ),
-                    )),
-                    _ => r.push(Reason::new(
-                        "TAX-022",
-                        "Thiếu MCCQT hoặc MCCQT sai định dạng M{mẫu}-{năm}-{mã}-{số}",
-                    )),
-                }
-            }
-            for v in einvoice::validate(inv, &ctx) {
-                if v.severity == Severity::Error {
-                    r.push(Reason {
-                        code: v.rule.code().into(),
-                        description: v.message_vi.clone(),
-                        note: Some(v.path.clone()),
-                        ..Reason::default()
-                    });
+                ),
+            ),
+            Some(t) => {
+                for (inv, notice) in msg.invoices.iter().zip(per_invoice.iter_mut()) {
+                    // A malformed or missing code is EINV-030 from `validate`.
+                    if let Some(Ok(c)) = inv.authority_code.as_deref().map(einvoice::MttCode::parse)
+                        && c.code() != t.code
+                    {
+                        notice.reasons.push(Reason::new(
+                            "TAX-022",
+                            format!("MCCQT {c} không dùng mã {} của người nộp thuế", t.code),
+                        ));
+                    }
                 }
             }
         }
@@ -656,6 +668,52 @@ impl Inner {
         res.form_code = Some("01/TB-HĐSS".into());
         (verdict, envelope::write_301(&rh, &res))
     }
+}
+
+/// The checks of a 206 that need no state: signature, counts, and each invoice's own rules.
+fn stateless_206(h: &Header, msg: &Message206, xml: &str) -> (Vec<Reason>, Vec<NoticeInvoice>) {
+    let mut reasons = signature_reasons(msg, xml, &h.tax_code);
+    if msg.invoices.is_empty() {
+        reasons.push(Reason::new("TAX-012", "Gói dữ liệu không có hóa đơn"));
+    }
+    if h.count as usize != msg.invoices.len() {
+        reasons.push(Reason::new(
+            "TAX-012",
+            format!("SLuong {} khác số hóa đơn {}", h.count, msg.invoices.len()),
+        ));
+    }
+    let mut per_invoice: Vec<NoticeInvoice> = msg.invoices.iter().map(NoticeInvoice::of).collect();
+    let ctx = einvoice::Context { today: today() };
+    for (inv, notice) in msg.invoices.iter().zip(per_invoice.iter_mut()) {
+        let r = &mut notice.reasons;
+        if inv.seller.tax_code != h.tax_code {
+            r.push(Reason::new(
+                "TAX-020",
+                "MST người bán khác MST của thông điệp",
+            ));
+        }
+        match einvoice::Symbol::parse(&inv.symbol) {
+            Ok(s) if s.coded && s.is_cash_register() => {}
+            _ => r.push(Reason::new(
+                "TAX-021",
+                format!(
+                    "Ký hiệu {} không phải hóa đơn có mã từ máy tính tiền",
+                    inv.symbol
+                ),
+            )),
+        }
+        for v in einvoice::validate(inv, &ctx) {
+            if v.severity == Severity::Error {
+                r.push(Reason {
+                    code: v.rule.code().into(),
+                    description: v.message_vi.clone(),
+                    note: Some(v.path.clone()),
+                    ..Reason::default()
+                });
+            }
+        }
+    }
+    (reasons, per_invoice)
 }
 
 /// The taxpayer's signature in `CKSNNT` must verify and cover `DLieu`; when its certificate
