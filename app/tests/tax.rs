@@ -2,6 +2,8 @@
 //! registration, accepted and refused MTT packages (signature, numbering, unregistered MST,
 //! invalid invoices), 303 notices, unreadable messages, outages and delayed replies.
 
+mod common;
+
 use std::time::Duration;
 
 use einvoice::envelope::{
@@ -331,11 +333,18 @@ async fn unreadable_messages_get_a_failing_999_and_no_reply() {
     let code = register(&s, MST).await;
     let xml = package(MST, &numbers(&code, &[1]));
     let broken = xml.replacen("<SHDon>1</SHDon>", "<SHDon>một</SHDon>", 1);
+    let id = envelope::read_tdiep_header(&xml).unwrap().id;
     let ack = s.tax.submit(&broken).await.unwrap();
     assert_eq!(ack.status, Some(1));
     assert!(ack.reasons[0].description.contains("SHDon"), "{ack:?}");
-    let id = envelope::read_tdiep_header(&broken).unwrap().id;
+    assert_eq!(envelope::read_tdiep_header(&broken).unwrap().id, id);
     assert!(s.tax.replies(&id).await.unwrap().is_empty());
+
+    // No message id: nobody could collect a reply.
+    let anonymous = xml.replacen(&format!("<MTDiep>{id}</MTDiep>"), "<MTDiep></MTDiep>", 1);
+    let ack = s.tax.submit(&anonymous).await.unwrap();
+    assert_eq!(ack.status, Some(1));
+    assert!(ack.reasons[0].description.contains("MTDiep"), "{ack:?}");
 
     // Unknown message kinds.
     let mut h = header(MST);
@@ -479,4 +488,41 @@ async fn a_package_above_two_megabytes_is_accepted() {
     assert!(xml.len() > 2 * 1024 * 1024, "{} bytes", xml.len());
     let replies = send(&s.tax, &xml).await;
     assert_eq!(verdict(&replies), Verdict::Accepted, "{replies:?}");
+}
+
+#[tokio::test]
+async fn the_demo_server_answers_through_state_tax() {
+    let app = common::TestApp::spawn_with(true).await;
+    let state = app.running.as_ref().unwrap().state.clone();
+    let sim = state
+        .tax_sim
+        .clone()
+        .expect("simulator mounted in demo mode");
+    let replies = send(state.tax.as_ref(), &registration(MST)).await;
+    let [TaxReply::Registration(r)] = replies.as_slice() else {
+        panic!("{replies:?}")
+    };
+    assert_eq!(r.accepted_code().map(str::to_owned), sim.code_of(MST));
+    let page = app
+        .anonymous
+        .get(app.url("/sim/tax"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Người nộp thuế đã đăng ký") && page.contains(MST),
+        "{page}"
+    );
+    app.stop().await;
+
+    // Outside demo mode, without a URL, nothing is mounted and sending is unavailable.
+    let app = common::TestApp::spawn().await;
+    let state = app.running.as_ref().unwrap().state.clone();
+    assert!(state.tax_sim.is_none());
+    let e = state.tax.submit(&registration(MST)).await.unwrap_err();
+    assert!(e.is_retryable(), "{e:?}");
+    app.stop().await;
 }

@@ -292,6 +292,14 @@ async fn receive(State(st): State<SimState>, headers: HeaderMap, body: Bytes) ->
             ));
         }
     };
+    if header.id.trim().is_empty() {
+        // Without an id the sender could never collect the replies.
+        return xml_response(ack_error(
+            &header,
+            &now,
+            vec![Reason::new("TAX-001", "Thiếu mã thông điệp MTDiep")],
+        ));
+    }
     let hash = digest(&xml);
     if let Some(r) = repeated(&st.lock(), &header, &hash, &now) {
         return r;
@@ -783,11 +791,20 @@ async fn page(State(st): State<SimState>) -> impl IntoResponse {
                 table border="1" cellpadding="6" style="border-collapse: collapse" {
                     tr { th { "Mã thông điệp" } th { "Loại" } th { "MST" } th { "Thời điểm nhận" } th { "Kết quả" } }
                     @for m in messages.iter().rev() {
-                        tr { td { code { (m.id) } } td { (m.kind) } td { (m.tax_code) } td { (m.received_at) } td { (m.verdict) } }
+                        tr { td { code { (m.id) } } td { (m.kind) " – " (kind_label(m.kind)) } td { (m.tax_code) } td { (m.received_at) } td { (m.verdict) } }
                     }
                 }
             }
         }
+    }
+}
+
+fn kind_label(kind: u16) -> &'static str {
+    match kind {
+        envelope::code::REGISTRATION => "Tờ khai đăng ký sử dụng HĐĐT",
+        envelope::code::MTT_INVOICES => "Gói hóa đơn khởi tạo từ máy tính tiền",
+        envelope::code::MTT_ERROR_NOTICE => "Thông báo hóa đơn có sai sót",
+        _ => "Loại không hỗ trợ",
     }
 }
 
