@@ -526,3 +526,55 @@ async fn the_demo_server_answers_through_state_tax() {
     assert!(e.is_retryable(), "{e:?}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_invoice_refused_for_its_content_keeps_its_number_used() {
+    let s = sim().await;
+    let code = register(&s, MST).await;
+    assert_eq!(
+        verdict(&send(&s.tax, &package(MST, &numbers(&code, &[1]))).await),
+        Verdict::Accepted
+    );
+    // 2 states a wrong total: the package is refused, 2 is named, 3 is clean.
+    let mut bad = invoice(MST, &code, 2);
+    bad.totals.total += 1;
+    bad.totals.total_in_words = einvoice::amount_in_words(bad.totals.total);
+    let replies = send(
+        &s.tax,
+        &package(MST, &[bad.clone(), invoice(MST, &code, 3)]),
+    )
+    .await;
+    assert_eq!(
+        named(check(&replies)),
+        vec![("2".to_string(), vec!["EINV-025".to_string()])]
+    );
+    // 3 sent again alone: 2 exists (refused), so there is no gap.
+    assert_eq!(
+        verdict(&send(&s.tax, &package(MST, &numbers(&code, &[3]))).await),
+        Verdict::Accepted
+    );
+    // 2 is corrected by replacement (4) and a 303 about 2, which the authority knows.
+    assert_eq!(
+        verdict(&send(&s.tax, &package(MST, &numbers(&code, &[4]))).await),
+        Verdict::Accepted
+    );
+    let replies = send(
+        &s.tax,
+        &notice(vec![ErrorNoticeInvoice::of(
+            &bad,
+            NoticeAction::Replace,
+            "Sai tổng tiền, thay bằng số 4",
+        )]),
+    )
+    .await;
+    assert_eq!(verdict(&replies), Verdict::Accepted, "{replies:?}");
+    // A gap of several numbers is named whole.
+    let replies = send(&s.tax, &package(MST, &numbers(&code, &[8]))).await;
+    let c = check(&replies);
+    assert!(
+        c.invoices[0].reasons[0]
+            .description
+            .contains("thiếu số 5 đến 7"),
+        "{c:?}"
+    );
+}

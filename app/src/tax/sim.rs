@@ -6,8 +6,8 @@
 //!   code again for the same MST) or refusing with reasons;
 //! - 206 MTT invoices → 999, then 204: accepted (no reason) or refused as a whole (`LTBao` 7,
 //!   message-level reasons and reasons per failing invoice);
-//! - 303 notice of erroneous invoices → 999, then 301 accepting or naming the invoices that
-//!   were never accepted;
+//! - 303 notice of erroneous invoices → 999, then 301 accepting or naming the invoices it
+//!   never received;
 //! - anything unreadable → 999 with `TTTNhan` 1 and reasons, and no other reply.
 //!
 //! Reason codes: `EINV-…` from `einvoice::validate`, `TAX-…` from the simulator (docs/tax.md).
@@ -28,7 +28,7 @@ use einvoice::envelope::{
     self, CheckResult, ErrorNotice, Header, Message206, NoticeInvoice, Reason, Registration,
     RegistrationResult, TechnicalAck,
 };
-use einvoice::{Date, Severity, VerifyOptions, validate_tax_code};
+use einvoice::{Date, Invoice, Severity, VerifyOptions, validate_tax_code};
 use maud::html;
 use rand::Rng;
 
@@ -51,14 +51,22 @@ struct Taxpayer {
     registered_at: String,
 }
 
-/// An accepted invoice, as a 303 must name it.
+/// An invoice the authority has seen in a package it could trust (registered sender, valid
+/// signature), as a 303 must name it.
 #[derive(Clone)]
-struct Accepted {
+struct Known {
     authority_code: String,
     date: Date,
+    /// Accepted, or refused for its own content (totals, rules, code). A refused invoice was
+    /// still issued under its number: the number is used (no gap after it) but not taken (a
+    /// corrected copy may be sent under it), and it is corrected by replacement + 303.
+    accepted: bool,
     /// Set once a 303 notice named it.
     noticed: bool,
 }
+
+/// (MST, form, symbol): one numbering sequence.
+type Sequence = (String, u8, String);
 
 struct Received {
     id: String,
@@ -76,10 +84,8 @@ struct Received {
 #[derive(Default)]
 struct Inner {
     taxpayers: BTreeMap<String, Taxpayer>,
-    /// (MST, form, symbol) → last accepted number.
-    last_number: HashMap<(String, u8, String), u32>,
-    /// (MST, form, symbol, number) → accepted invoice.
-    accepted: HashMap<(String, u8, String, u32), Accepted>,
+    /// Per sequence, number → invoice.
+    invoices: HashMap<Sequence, BTreeMap<u32, Known>>,
     messages: Vec<Received>,
     by_id: HashMap<String, usize>,
     transactions: u64,
@@ -539,6 +545,17 @@ impl Inner {
         let rh = reply_header(h, envelope::code::CHECK_RESULT);
         let refused = !reasons.is_empty() || per_invoice.iter().any(|n| !n.reasons.is_empty());
         if refused {
+            // With a trusted package, invoices refused for their own content keep their number
+            // used; the clean ones of the package are not recorded and are to be sent again.
+            if reasons.is_empty() {
+                for (inv, notice) in msg.invoices.iter().zip(&per_invoice) {
+                    let own = !notice.reasons.is_empty()
+                        && notice.reasons.iter().all(|r| !is_numbering(&r.code));
+                    if own {
+                        self.record(&h.tax_code, inv, false);
+                    }
+                }
+            }
             let bad = per_invoice.iter().filter(|n| !n.reasons.is_empty()).count();
             let res = CheckResult::refused(rh.clone(), now.to_owned(), reasons, per_invoice);
             return (
@@ -547,17 +564,7 @@ impl Inner {
             );
         }
         for inv in &msg.invoices {
-            let key = (h.tax_code.clone(), inv.form, inv.symbol.clone());
-            let last = self.last_number.entry(key).or_insert(0);
-            *last = (*last).max(inv.number);
-            self.accepted.insert(
-                (h.tax_code.clone(), inv.form, inv.symbol.clone(), inv.number),
-                Accepted {
-                    authority_code: inv.authority_code.clone().unwrap_or_default(),
-                    date: inv.issue_date,
-                    noticed: false,
-                },
-            );
+            self.record(&h.tax_code, inv, true);
         }
         self.transactions += 1;
         let res = CheckResult::accepted(
@@ -571,8 +578,24 @@ impl Inner {
         )
     }
 
-    /// Per (MST, form, symbol), the package's numbers must continue the last accepted number
-    /// without gap or repeat (numbering restarts with a new symbol, whose year is in it).
+    fn record(&mut self, mst: &str, inv: &Invoice, accepted: bool) {
+        self.invoices
+            .entry((mst.to_owned(), inv.form, inv.symbol.clone()))
+            .or_default()
+            .insert(
+                inv.number,
+                Known {
+                    authority_code: inv.authority_code.clone().unwrap_or_default(),
+                    date: inv.issue_date,
+                    accepted,
+                    noticed: false,
+                },
+            );
+    }
+
+    /// Per (MST, form, symbol), numbers run from 1 without gap or repeat: a number already
+    /// accepted, or twice in the package, is a repeat; a number whose predecessor is neither
+    /// known (accepted or refused for its content) nor in the package leaves a gap.
     fn numbering_reasons(&self, mst: &str, msg: &Message206, out: &mut [NoticeInvoice]) {
         let mut groups: BTreeMap<(u8, &str), Vec<(u32, usize)>> = BTreeMap::new();
         for (i, inv) in msg.invoices.iter().enumerate() {
@@ -581,34 +604,45 @@ impl Inner {
                 .or_default()
                 .push((inv.number, i));
         }
-        for ((form, symbol), mut v) in groups {
-            v.sort();
-            let last = self
-                .last_number
+        let empty = BTreeMap::new();
+        for ((form, symbol), v) in groups {
+            let known = self
+                .invoices
                 .get(&(mst.to_owned(), form, symbol.to_owned()))
-                .copied()
-                .unwrap_or(0);
-            let mut next = last + 1;
-            for (n, i) in v {
-                if n < next {
+                .unwrap_or(&empty);
+            let in_package: std::collections::BTreeSet<u32> = v.iter().map(|x| x.0).collect();
+            let mut seen = std::collections::HashSet::new();
+            let mut sorted = v;
+            sorted.sort();
+            for (n, i) in sorted {
+                if known.get(&n).is_some_and(|k| k.accepted) || !seen.insert(n) {
                     out[i].reasons.push(Reason::new(
                         einvoice::Rule::NumberDuplicate.code(),
-                        format!("{form}{symbol}: số {n} trùng (đã gửi hoặc lặp trong gói)"),
-                    ));
-                } else if n > next {
-                    out[i].reasons.push(Reason::new(
-                        einvoice::Rule::NumberGap.code(),
                         format!(
-                            "{form}{symbol}: thiếu số {next}{} trước số {n}",
-                            if n - 1 > next {
-                                format!(" đến {}", n - 1)
-                            } else {
-                                String::new()
-                            }
+                            "{form}{symbol}: số {n} trùng (đã được chấp nhận hoặc lặp trong gói)"
                         ),
                     ));
+                    continue;
                 }
-                next = next.max(n.saturating_add(1));
+                let prev = n.saturating_sub(1);
+                if prev == 0 || known.contains_key(&prev) || in_package.contains(&prev) {
+                    continue;
+                }
+                // The highest number below n that is used, to name the whole gap.
+                let below = known.range(..n).next_back().map_or(0, |(k, _)| *k);
+                let below = in_package
+                    .range(..n)
+                    .next_back()
+                    .map_or(below, |k| below.max(*k));
+                let from = below + 1;
+                out[i].reasons.push(Reason::new(
+                    einvoice::Rule::NumberGap.code(),
+                    if from == prev {
+                        format!("{form}{symbol}: thiếu số {from} trước số {n}")
+                    } else {
+                        format!("{form}{symbol}: thiếu số {from} đến {prev} trước số {n}")
+                    },
+                ));
             }
         }
     }
@@ -635,12 +669,14 @@ impl Inner {
                 date: Some(inv.date.to_string()),
                 reasons: Vec::new(),
             };
-            let key = (h.tax_code.clone(), inv.form, inv.symbol.clone(), inv.number);
-            match self.accepted.get(&key) {
-                None => ni.reasons.push(Reason::new(
-                    "TAX-030",
-                    "Hóa đơn chưa được cơ quan thuế tiếp nhận",
-                )),
+            let key = (
+                (h.tax_code.clone(), inv.form, inv.symbol.clone()),
+                inv.number,
+            );
+            match self.invoices.get(&key.0).and_then(|m| m.get(&key.1)) {
+                None => ni
+                    .reasons
+                    .push(Reason::new("TAX-030", "Cơ quan thuế chưa nhận hóa đơn này")),
                 Some(a) if a.authority_code != inv.authority_code || a.date != inv.date => {
                     ni.reasons.push(Reason::new(
                         "TAX-031",
@@ -660,9 +696,9 @@ impl Inner {
         let res = if refused {
             CheckResult::refused(rh.clone(), now.to_owned(), reasons, per_invoice)
         } else {
-            for k in keys {
-                if let Some(a) = self.accepted.get_mut(&k) {
-                    a.noticed = true;
+            for (seq, number) in keys {
+                if let Some(k) = self.invoices.get_mut(&seq).and_then(|m| m.get_mut(&number)) {
+                    k.noticed = true;
                 }
             }
             CheckResult::accepted(rh.clone(), None, now.to_owned())
@@ -676,6 +712,10 @@ impl Inner {
         res.form_code = Some("01/TB-HĐSS".into());
         (verdict, envelope::write_301(&rh, &res))
     }
+}
+
+fn is_numbering(code: &str) -> bool {
+    code == einvoice::Rule::NumberDuplicate.code() || code == einvoice::Rule::NumberGap.code()
 }
 
 /// The checks of a 206 that need no state: signature, counts, and each invoice's own rules.
