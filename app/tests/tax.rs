@@ -578,3 +578,57 @@ async fn an_invoice_refused_for_its_content_keeps_its_number_used() {
         "{c:?}"
     );
 }
+
+/// An authority that answers every request the same way.
+async fn fake(
+    status: u16,
+    body: &'static str,
+    delay: Duration,
+) -> (HttpTax, tokio::task::JoinHandle<()>) {
+    use axum::routing::any;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = axum::Router::new().fallback(any(move || async move {
+        tokio::time::sleep(delay).await;
+        (axum::http::StatusCode::from_u16(status).unwrap(), body)
+    }));
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router).await.unwrap();
+    });
+    let tax = HttpTax::with_timeout(&format!("http://{addr}"), Duration::from_millis(500));
+    (tax, task)
+}
+
+#[tokio::test]
+async fn client_errors_are_classified() {
+    let xml = registration(MST);
+    let (tax, t1) = fake(200, "<TDiep/>", Duration::ZERO).await;
+    assert!(matches!(tax.submit(&xml).await, Err(TaxError::BadReply(_))));
+    assert!(matches!(
+        tax.replies("V0102182292-998AB").await,
+        Err(TaxError::BadReply(_))
+    ));
+    assert!(matches!(
+        tax.replies("../x").await,
+        Err(TaxError::Refused(_))
+    ));
+    let (tax, t2) = fake(429, "slow down", Duration::ZERO).await;
+    assert!(matches!(
+        tax.submit(&xml).await,
+        Err(TaxError::Unavailable(_))
+    ));
+    let (tax, t3) = fake(400, "no", Duration::ZERO).await;
+    let e = tax.submit(&xml).await.unwrap_err();
+    assert!(
+        matches!(&e, TaxError::Refused(m) if m.contains("400")),
+        "{e:?}"
+    );
+    let (tax, t4) = fake(200, "<DSTDiep/>", Duration::from_secs(3)).await;
+    assert!(
+        matches!(tax.replies("X1").await, Err(TaxError::Unavailable(_))),
+        "timeout"
+    );
+    for t in [t1, t2, t3, t4] {
+        t.abort();
+    }
+}
