@@ -808,7 +808,20 @@ async fn page(State(st): State<SimState>) -> impl IntoResponse {
             inner
                 .taxpayers
                 .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
+                .map(|(k, v)| {
+                    // (accepted, refused for content) invoices of this MST, all sequences.
+                    let (mut ok, mut bad) = (0usize, 0usize);
+                    for (_, m) in inner.invoices.iter().filter(|(seq, _)| &seq.0 == k) {
+                        for known in m.values() {
+                            if known.accepted {
+                                ok += 1;
+                            } else {
+                                bad += 1;
+                            }
+                        }
+                    }
+                    (k.clone(), v.clone(), ok, bad)
+                })
                 .collect::<Vec<_>>(),
             st_messages(&inner),
         )
@@ -822,9 +835,9 @@ async fn page(State(st): State<SimState>) -> impl IntoResponse {
                 p { "Bộ mô phỏng tiếp nhận thông điệp hóa đơn máy tính tiền. Không gửi dữ liệu cho cơ quan thuế thật." }
                 h2 { "Người nộp thuế đã đăng ký" }
                 table border="1" cellpadding="6" style="border-collapse: collapse" {
-                    tr { th { "MST" } th { "Tên người nộp thuế" } th { "Mã MTT (5 ký tự)" } th { "Thời điểm đăng ký" } }
-                    @for (mst, t) in &taxpayers {
-                        tr { td { (mst) } td { (t.name) } td { code { (t.code) } } td { (t.registered_at) } }
+                    tr { th { "MST" } th { "Tên người nộp thuế" } th { "Mã MTT (5 ký tự)" } th { "Thời điểm đăng ký" } th { "Hóa đơn đã chấp nhận" } th { "Hóa đơn bị từ chối" } }
+                    @for (mst, t, ok, bad) in &taxpayers {
+                        tr { td { (mst) } td { (t.name) } td { code { (t.code) } } td { (t.registered_at) } td { (ok) } td { (bad) } }
                     }
                 }
                 h2 { "Thông điệp đã nhận (mới nhất trước)" }
