@@ -2,6 +2,8 @@
 //! registration, accepted and refused MTT packages (signature, numbering, unregistered MST,
 //! invalid invoices), 303 notices, unreadable messages, outages and delayed replies.
 
+mod common;
+
 use std::time::Duration;
 
 use einvoice::envelope::{
@@ -331,11 +333,18 @@ async fn unreadable_messages_get_a_failing_999_and_no_reply() {
     let code = register(&s, MST).await;
     let xml = package(MST, &numbers(&code, &[1]));
     let broken = xml.replacen("<SHDon>1</SHDon>", "<SHDon>một</SHDon>", 1);
+    let id = envelope::read_tdiep_header(&xml).unwrap().id;
     let ack = s.tax.submit(&broken).await.unwrap();
     assert_eq!(ack.status, Some(1));
     assert!(ack.reasons[0].description.contains("SHDon"), "{ack:?}");
-    let id = envelope::read_tdiep_header(&broken).unwrap().id;
+    assert_eq!(envelope::read_tdiep_header(&broken).unwrap().id, id);
     assert!(s.tax.replies(&id).await.unwrap().is_empty());
+
+    // No message id: nobody could collect a reply.
+    let anonymous = xml.replacen(&format!("<MTDiep>{id}</MTDiep>"), "<MTDiep></MTDiep>", 1);
+    let ack = s.tax.submit(&anonymous).await.unwrap();
+    assert_eq!(ack.status, Some(1));
+    assert!(ack.reasons[0].description.contains("MTDiep"), "{ack:?}");
 
     // Unknown message kinds.
     let mut h = header(MST);
@@ -468,4 +477,158 @@ async fn notices_303_refer_to_accepted_invoices() {
             ("2".to_string(), vec!["TAX-032".to_string()]),
         ]
     );
+}
+
+#[tokio::test]
+async fn a_package_above_two_megabytes_is_accepted() {
+    let s = sim().await;
+    let code = register(&s, MST).await;
+    let ns: Vec<u32> = (1..=2000).collect();
+    let xml = package(MST, &numbers(&code, &ns));
+    assert!(xml.len() > 2 * 1024 * 1024, "{} bytes", xml.len());
+    let replies = send(&s.tax, &xml).await;
+    assert_eq!(verdict(&replies), Verdict::Accepted, "{replies:?}");
+}
+
+#[tokio::test]
+async fn the_demo_server_answers_through_state_tax() {
+    let app = common::TestApp::spawn_with(true).await;
+    let state = app.running.as_ref().unwrap().state.clone();
+    let sim = state
+        .tax_sim
+        .clone()
+        .expect("simulator mounted in demo mode");
+    let replies = send(state.tax.as_ref(), &registration(MST)).await;
+    let [TaxReply::Registration(r)] = replies.as_slice() else {
+        panic!("{replies:?}")
+    };
+    assert_eq!(r.accepted_code().map(str::to_owned), sim.code_of(MST));
+    let page = app
+        .anonymous
+        .get(app.url("/sim/tax"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Người nộp thuế đã đăng ký") && page.contains(MST),
+        "{page}"
+    );
+    app.stop().await;
+
+    // Outside demo mode, without a URL, nothing is mounted and sending is unavailable.
+    let app = common::TestApp::spawn().await;
+    let state = app.running.as_ref().unwrap().state.clone();
+    assert!(state.tax_sim.is_none());
+    let e = state.tax.submit(&registration(MST)).await.unwrap_err();
+    assert!(e.is_retryable(), "{e:?}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_invoice_refused_for_its_content_keeps_its_number_used() {
+    let s = sim().await;
+    let code = register(&s, MST).await;
+    assert_eq!(
+        verdict(&send(&s.tax, &package(MST, &numbers(&code, &[1]))).await),
+        Verdict::Accepted
+    );
+    // 2 states a wrong total: the package is refused, 2 is named, 3 is clean.
+    let mut bad = invoice(MST, &code, 2);
+    bad.totals.total += 1;
+    bad.totals.total_in_words = einvoice::amount_in_words(bad.totals.total);
+    let replies = send(
+        &s.tax,
+        &package(MST, &[bad.clone(), invoice(MST, &code, 3)]),
+    )
+    .await;
+    assert_eq!(
+        named(check(&replies)),
+        vec![("2".to_string(), vec!["EINV-025".to_string()])]
+    );
+    // 3 sent again alone: 2 exists (refused), so there is no gap.
+    assert_eq!(
+        verdict(&send(&s.tax, &package(MST, &numbers(&code, &[3]))).await),
+        Verdict::Accepted
+    );
+    // 2 is corrected by replacement (4) and a 303 about 2, which the authority knows.
+    assert_eq!(
+        verdict(&send(&s.tax, &package(MST, &numbers(&code, &[4]))).await),
+        Verdict::Accepted
+    );
+    let replies = send(
+        &s.tax,
+        &notice(vec![ErrorNoticeInvoice::of(
+            &bad,
+            NoticeAction::Replace,
+            "Sai tổng tiền, thay bằng số 4",
+        )]),
+    )
+    .await;
+    assert_eq!(verdict(&replies), Verdict::Accepted, "{replies:?}");
+    // A gap of several numbers is named whole.
+    let replies = send(&s.tax, &package(MST, &numbers(&code, &[8]))).await;
+    let c = check(&replies);
+    assert!(
+        c.invoices[0].reasons[0]
+            .description
+            .contains("thiếu số 5 đến 7"),
+        "{c:?}"
+    );
+}
+
+/// An authority that answers every request the same way.
+async fn fake(
+    status: u16,
+    body: &'static str,
+    delay: Duration,
+) -> (HttpTax, tokio::task::JoinHandle<()>) {
+    use axum::routing::any;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = axum::Router::new().fallback(any(move || async move {
+        tokio::time::sleep(delay).await;
+        (axum::http::StatusCode::from_u16(status).unwrap(), body)
+    }));
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router).await.unwrap();
+    });
+    let tax = HttpTax::with_timeout(&format!("http://{addr}"), Duration::from_millis(500));
+    (tax, task)
+}
+
+#[tokio::test]
+async fn client_errors_are_classified() {
+    let xml = registration(MST);
+    let (tax, t1) = fake(200, "<TDiep/>", Duration::ZERO).await;
+    assert!(matches!(tax.submit(&xml).await, Err(TaxError::BadReply(_))));
+    assert!(matches!(
+        tax.replies("V0102182292-998AB").await,
+        Err(TaxError::BadReply(_))
+    ));
+    assert!(matches!(
+        tax.replies("../x").await,
+        Err(TaxError::Refused(_))
+    ));
+    let (tax, t2) = fake(429, "slow down", Duration::ZERO).await;
+    assert!(matches!(
+        tax.submit(&xml).await,
+        Err(TaxError::Unavailable(_))
+    ));
+    let (tax, t3) = fake(400, "no", Duration::ZERO).await;
+    let e = tax.submit(&xml).await.unwrap_err();
+    assert!(
+        matches!(&e, TaxError::Refused(m) if m.contains("400")),
+        "{e:?}"
+    );
+    let (tax, t4) = fake(200, "<DSTDiep/>", Duration::from_secs(3)).await;
+    assert!(
+        matches!(tax.replies("X1").await, Err(TaxError::Unavailable(_))),
+        "timeout"
+    );
+    for t in [t1, t2, t3, t4] {
+        t.abort();
+    }
 }

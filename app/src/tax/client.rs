@@ -88,8 +88,10 @@ impl TaxAuthority for HttpTax {
 
     fn replies<'a>(&'a self, message_id: &'a str) -> TaxFuture<'a, Vec<TaxReply>> {
         Box::pin(async move {
-            // Message ids are sender code + hex; anything else would change the path.
-            if message_id.is_empty() || !message_id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            // Message ids are a sender code (an MST may hold a dash) + hex; anything else could
+            // change the path.
+            let id_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+            if message_id.is_empty() || !message_id.bytes().all(id_byte) {
                 return Err(TaxError::Refused(format!("bad message id {message_id:?}")));
             }
             let resp = self

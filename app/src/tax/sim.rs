@@ -6,8 +6,8 @@
 //!   code again for the same MST) or refusing with reasons;
 //! - 206 MTT invoices → 999, then 204: accepted (no reason) or refused as a whole (`LTBao` 7,
 //!   message-level reasons and reasons per failing invoice);
-//! - 303 notice of erroneous invoices → 999, then 301 accepting or naming the invoices that
-//!   were never accepted;
+//! - 303 notice of erroneous invoices → 999, then 301 accepting or naming the invoices it
+//!   never received;
 //! - anything unreadable → 999 with `TTTNhan` 1 and reasons, and no other reply.
 //!
 //! Reason codes: `EINV-…` from `einvoice::validate`, `TAX-…` from the simulator (docs/tax.md).
@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -27,7 +28,7 @@ use einvoice::envelope::{
     self, CheckResult, ErrorNotice, Header, Message206, NoticeInvoice, Reason, Registration,
     RegistrationResult, TechnicalAck,
 };
-use einvoice::{Date, Severity, VerifyOptions, validate_tax_code};
+use einvoice::{Date, Invoice, Severity, VerifyOptions, validate_tax_code};
 use maud::html;
 use rand::Rng;
 
@@ -50,21 +51,30 @@ struct Taxpayer {
     registered_at: String,
 }
 
-/// An accepted invoice, as a 303 must name it.
+/// An invoice the authority has seen in a package it could trust (registered sender, valid
+/// signature), as a 303 must name it.
 #[derive(Clone)]
-struct Accepted {
+struct Known {
     authority_code: String,
     date: Date,
+    /// Accepted, or refused for its own content (totals, rules, code). A refused invoice was
+    /// still issued under its number: the number is used (no gap after it) but not taken (a
+    /// corrected copy may be sent under it), and it is corrected by replacement + 303.
+    accepted: bool,
     /// Set once a 303 notice named it.
     noticed: bool,
 }
+
+/// (MST, form, symbol): one numbering sequence.
+type Sequence = (String, u8, String);
 
 struct Received {
     id: String,
     kind: u16,
     tax_code: String,
     received_at: String,
-    body: String,
+    /// To tell a resend (same content) from a reused id.
+    body_sha256: [u8; 32],
     ack: String,
     verdict: String,
     ready_at: Instant,
@@ -74,10 +84,8 @@ struct Received {
 #[derive(Default)]
 struct Inner {
     taxpayers: BTreeMap<String, Taxpayer>,
-    /// (MST, form, symbol) → last accepted number.
-    last_number: HashMap<(String, u8, String), u32>,
-    /// (MST, form, symbol, number) → accepted invoice.
-    accepted: HashMap<(String, u8, String, u32), Accepted>,
+    /// Per sequence, number → invoice.
+    invoices: HashMap<Sequence, BTreeMap<u32, Known>>,
     messages: Vec<Received>,
     by_id: HashMap<String, usize>,
     transactions: u64,
@@ -138,7 +146,11 @@ impl SimState {
 pub fn sim_router<S: Clone + Send + Sync + 'static>(state: SimState) -> Router<S> {
     Router::new()
         .route("/", get(page))
-        .route("/messages", post(receive))
+        // A 206 of a thousand invoices is about 3.4 MB, above axum's 2 MB default.
+        .route(
+            "/messages",
+            post(receive).layer(DefaultBodyLimit::max(einvoice::xml::MAX_DOCUMENT_BYTES)),
+        )
         .route("/messages/{id}/replies", get(replies))
         .with_state(state)
 }
@@ -195,6 +207,60 @@ async fn replies(State(st): State<SimState>, Path(id): Path<String>) -> Response
     xml_response(super::join_replies(ready))
 }
 
+/// A message read and given the checks that need no state (signature, invoice rules), done
+/// outside the lock and off the async workers: a 206 of a thousand invoices takes a while.
+enum Parsed {
+    Registration(Registration),
+    Invoices(Box<Message206>, Vec<Reason>, Vec<NoticeInvoice>),
+    Notice(ErrorNotice),
+    Unreadable(String),
+}
+
+fn parse_and_check(header: &Header, xml: &str) -> Parsed {
+    match header.kind {
+        envelope::code::REGISTRATION => match envelope::read_100(xml) {
+            Ok((_, reg)) => Parsed::Registration(reg),
+            Err(e) => Parsed::Unreadable(e.to_string()),
+        },
+        envelope::code::MTT_INVOICES => match envelope::read_206(xml) {
+            Ok(msg) => {
+                let (reasons, per_invoice) = stateless_206(header, &msg, xml);
+                Parsed::Invoices(Box::new(msg), reasons, per_invoice)
+            }
+            Err(e) => Parsed::Unreadable(e.to_string()),
+        },
+        envelope::code::MTT_ERROR_NOTICE => match envelope::read_303(xml) {
+            Ok(n) => Parsed::Notice(n),
+            Err(e) => Parsed::Unreadable(e.to_string()),
+        },
+        k => Parsed::Unreadable(format!("MLTDiep {k} không được hỗ trợ")),
+    }
+}
+
+fn digest(xml: &str) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(xml.as_bytes()).into()
+}
+
+/// A repeated id with the same content is a sender's retry: the same 999, nothing redone.
+/// With other content it is refused.
+fn repeated(inner: &Inner, header: &Header, hash: &[u8; 32], now: &str) -> Option<Response> {
+    let &i = inner.by_id.get(&header.id)?;
+    let m = &inner.messages[i];
+    Some(xml_response(if &m.body_sha256 == hash {
+        m.ack.clone()
+    } else {
+        ack_error(
+            header,
+            now,
+            vec![Reason::new(
+                "TAX-002",
+                "MTDiep đã được dùng cho một thông điệp khác",
+            )],
+        )
+    }))
+}
+
 async fn receive(State(st): State<SimState>, headers: HeaderMap, body: Bytes) -> Response {
     if st.take_failure() {
         return unavailable();
@@ -212,14 +278,14 @@ async fn receive(State(st): State<SimState>, headers: HeaderMap, body: Bytes) ->
     }
     let delay = Duration::from_millis(st.knobs.reply_delay_ms.load(Ordering::SeqCst));
     let now = local_now();
-    let Ok(xml) = std::str::from_utf8(&body) else {
+    let Ok(xml) = String::from_utf8(body.to_vec()) else {
         return xml_response(ack_error(
             &Header::default(),
             &now,
             vec![Reason::new("TAX-001", "Thông điệp không phải UTF-8")],
         ));
     };
-    let header = match envelope::read_tdiep_header(xml) {
+    let header = match envelope::read_tdiep_header(&xml) {
         Ok(h) => h,
         Err(e) => {
             return xml_response(ack_error(
@@ -232,36 +298,38 @@ async fn receive(State(st): State<SimState>, headers: HeaderMap, body: Bytes) ->
             ));
         }
     };
-    let mut inner = st.lock();
-    // A repeated id with the same content is a sender's retry: same 999, nothing redone.
-    if let Some(&i) = inner.by_id.get(&header.id) {
-        let m = &inner.messages[i];
-        if m.body == xml {
-            return xml_response(m.ack.clone());
-        }
+    if header.id.trim().is_empty() {
+        // Without an id the sender could never collect the replies.
         return xml_response(ack_error(
             &header,
             &now,
-            vec![Reason::new(
-                "TAX-002",
-                "MTDiep đã được dùng cho một thông điệp khác",
-            )],
+            vec![Reason::new("TAX-001", "Thiếu mã thông điệp MTDiep")],
         ));
     }
-    let outcome = match header.kind {
-        envelope::code::REGISTRATION => match envelope::read_100(xml) {
-            Ok((_, reg)) => Ok(inner.register(&header, &reg, &now)),
-            Err(e) => Err(e.to_string()),
-        },
-        envelope::code::MTT_INVOICES => match envelope::read_206(xml) {
-            Ok(msg) => Ok(inner.check_206(&header, &msg, xml, &now)),
-            Err(e) => Err(e.to_string()),
-        },
-        envelope::code::MTT_ERROR_NOTICE => match envelope::read_303(xml) {
-            Ok(n) => Ok(inner.notice_303(&header, &n, &now)),
-            Err(e) => Err(e.to_string()),
-        },
-        k => Err(format!("MLTDiep {k} không được hỗ trợ")),
+    let hash = digest(&xml);
+    if let Some(r) = repeated(&st.lock(), &header, &hash, &now) {
+        return r;
+    }
+    let h = header.clone();
+    let parsed = match tokio::task::spawn_blocking(move || parse_and_check(&h, &xml)).await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!(error = %e, "tax simulator check failed");
+            return (StatusCode::INTERNAL_SERVER_ERROR, "check failed").into_response();
+        }
+    };
+    let mut inner = st.lock();
+    // Checked again: the same message may have arrived twice at once.
+    if let Some(r) = repeated(&inner, &header, &hash, &now) {
+        return r;
+    }
+    let outcome = match parsed {
+        Parsed::Registration(reg) => Ok(inner.register(&header, &reg, &now)),
+        Parsed::Invoices(msg, reasons, per_invoice) => {
+            Ok(inner.judge_206(&header, &msg, reasons, per_invoice, &now))
+        }
+        Parsed::Notice(n) => Ok(inner.notice_303(&header, &n, &now)),
+        Parsed::Unreadable(e) => Err(e),
     };
     let (ack, verdict, replies) = match outcome {
         Ok((verdict, reply)) => (ack_ok(&header, &now), verdict, vec![reply]),
@@ -285,7 +353,7 @@ async fn receive(State(st): State<SimState>, headers: HeaderMap, body: Bytes) ->
         kind: header.kind,
         tax_code: header.tax_code.clone(),
         received_at: now,
-        body: xml.to_owned(),
+        body_sha256: hash,
         ack: ack.clone(),
         verdict,
         ready_at: Instant::now() + delay,
@@ -438,80 +506,38 @@ impl Inner {
         )
     }
 
-    /// Message 206 → (verdict, 204). The package is accepted whole or refused whole.
-    fn check_206(
+    /// Message 206 → (verdict, 204), given the reasons found by [`stateless_206`]. The
+    /// package is accepted whole or refused whole.
+    fn judge_206(
         &mut self,
         h: &Header,
         msg: &Message206,
-        xml: &str,
+        mut reasons: Vec<Reason>,
+        mut per_invoice: Vec<NoticeInvoice>,
         now: &str,
     ) -> (String, String) {
-        let mut reasons = Vec::new();
-        let taxpayer = self.taxpayers.get(&h.tax_code).cloned();
-        if taxpayer.is_none() {
-            reasons.push(Reason::new(
-                "TAX-010",
-                format!(
-                    "MST {} chưa đăng ký sử dụng hóa đơn có mã khởi tạo từ máy tính tiền",
-                    h.tax_code
-                ),
-            ));
-        }
-        reasons.extend(signature_reasons(msg, xml, &h.tax_code));
-        if msg.invoices.is_empty() {
-            reasons.push(Reason::new("TAX-012", "Gói dữ liệu không có hóa đơn"));
-        }
-        if h.count as usize != msg.invoices.len() {
-            reasons.push(Reason::new(
-                "TAX-012",
-                format!("SLuong {} khác số hóa đơn {}", h.count, msg.invoices.len()),
-            ));
-        }
-        let mut per_invoice: Vec<NoticeInvoice> =
-            msg.invoices.iter().map(NoticeInvoice::of).collect();
-        let ctx = einvoice::Context { today: today() };
-        for (inv, notice) in msg.invoices.iter().zip(per_invoice.iter_mut()) {
-            let r = &mut notice.reasons;
-            if inv.seller.tax_code != h.tax_code {
-                r.push(Reason::new(
-                    "TAX-020",
-                    "MST người bán khác MST của thông điệp",
-                ));
-            }
-            match einvoice::Symbol::parse(&inv.symbol) {
-                Ok(s) if s.coded && s.is_cash_register() => {}
-                _ => r.push(Reason::new(
-                    "TAX-021",
+        match self.taxpayers.get(&h.tax_code) {
+            None => reasons.insert(
+                0,
+                Reason::new(
+                    "TAX-010",
                     format!(
-                        "Ký hiệu {} không phải hóa đơn có mã từ máy tính tiền",
-                        inv.symbol
+                        "MST {} chưa đăng ký sử dụng hóa đơn có mã khởi tạo từ máy tính tiền",
+                        h.tax_code
                     ),
-                )),
-            }
-            if let Some(t) = &taxpayer {
-                match inv.authority_code.as_deref().map(einvoice::MttCode::parse) {
-                    Some(Ok(c)) if c.code() == t.code && c.form() == inv.form => {}
-                    Some(Ok(c)) => r.push(Reason::new(
-                        "TAX-022",
-                        format!(
-                            "MCCQT {c} không dùng mã {} của người nộp thuế hoặc sai mẫu số",
-                            t.code
-                        ),
-                    )),
-                    _ => r.push(Reason::new(
-                        "TAX-022",
-                        "Thiếu MCCQT hoặc MCCQT sai định dạng M{mẫu}-{năm}-{mã}-{số}",
-                    )),
-                }
-            }
-            for v in einvoice::validate(inv, &ctx) {
-                if v.severity == Severity::Error {
-                    r.push(Reason {
-                        code: v.rule.code().into(),
-                        description: v.message_vi.clone(),
-                        note: Some(v.path.clone()),
-                        ..Reason::default()
-                    });
+                ),
+            ),
+            Some(t) => {
+                for (inv, notice) in msg.invoices.iter().zip(per_invoice.iter_mut()) {
+                    // A malformed or missing code is EINV-030 from `validate`.
+                    if let Some(Ok(c)) = inv.authority_code.as_deref().map(einvoice::MttCode::parse)
+                        && c.code() != t.code
+                    {
+                        notice.reasons.push(Reason::new(
+                            "TAX-022",
+                            format!("MCCQT {c} không dùng mã {} của người nộp thuế", t.code),
+                        ));
+                    }
                 }
             }
         }
@@ -519,6 +545,17 @@ impl Inner {
         let rh = reply_header(h, envelope::code::CHECK_RESULT);
         let refused = !reasons.is_empty() || per_invoice.iter().any(|n| !n.reasons.is_empty());
         if refused {
+            // With a trusted package, invoices refused for their own content keep their number
+            // used; the clean ones of the package are not recorded and are to be sent again.
+            if reasons.is_empty() {
+                for (inv, notice) in msg.invoices.iter().zip(&per_invoice) {
+                    let own = !notice.reasons.is_empty()
+                        && notice.reasons.iter().all(|r| !is_numbering(&r.code));
+                    if own {
+                        self.record(&h.tax_code, inv, false);
+                    }
+                }
+            }
             let bad = per_invoice.iter().filter(|n| !n.reasons.is_empty()).count();
             let res = CheckResult::refused(rh.clone(), now.to_owned(), reasons, per_invoice);
             return (
@@ -527,17 +564,7 @@ impl Inner {
             );
         }
         for inv in &msg.invoices {
-            let key = (h.tax_code.clone(), inv.form, inv.symbol.clone());
-            let last = self.last_number.entry(key).or_insert(0);
-            *last = (*last).max(inv.number);
-            self.accepted.insert(
-                (h.tax_code.clone(), inv.form, inv.symbol.clone(), inv.number),
-                Accepted {
-                    authority_code: inv.authority_code.clone().unwrap_or_default(),
-                    date: inv.issue_date,
-                    noticed: false,
-                },
-            );
+            self.record(&h.tax_code, inv, true);
         }
         self.transactions += 1;
         let res = CheckResult::accepted(
@@ -551,8 +578,24 @@ impl Inner {
         )
     }
 
-    /// Per (MST, form, symbol), the package's numbers must continue the last accepted number
-    /// without gap or repeat (numbering restarts with a new symbol, whose year is in it).
+    fn record(&mut self, mst: &str, inv: &Invoice, accepted: bool) {
+        self.invoices
+            .entry((mst.to_owned(), inv.form, inv.symbol.clone()))
+            .or_default()
+            .insert(
+                inv.number,
+                Known {
+                    authority_code: inv.authority_code.clone().unwrap_or_default(),
+                    date: inv.issue_date,
+                    accepted,
+                    noticed: false,
+                },
+            );
+    }
+
+    /// Per (MST, form, symbol), numbers run from 1 without gap or repeat: a number already
+    /// accepted, or twice in the package, is a repeat; a number whose predecessor is neither
+    /// known (accepted or refused for its content) nor in the package leaves a gap.
     fn numbering_reasons(&self, mst: &str, msg: &Message206, out: &mut [NoticeInvoice]) {
         let mut groups: BTreeMap<(u8, &str), Vec<(u32, usize)>> = BTreeMap::new();
         for (i, inv) in msg.invoices.iter().enumerate() {
@@ -561,34 +604,45 @@ impl Inner {
                 .or_default()
                 .push((inv.number, i));
         }
-        for ((form, symbol), mut v) in groups {
-            v.sort();
-            let last = self
-                .last_number
+        let empty = BTreeMap::new();
+        for ((form, symbol), v) in groups {
+            let known = self
+                .invoices
                 .get(&(mst.to_owned(), form, symbol.to_owned()))
-                .copied()
-                .unwrap_or(0);
-            let mut next = last + 1;
-            for (n, i) in v {
-                if n < next {
+                .unwrap_or(&empty);
+            let in_package: std::collections::BTreeSet<u32> = v.iter().map(|x| x.0).collect();
+            let mut seen = std::collections::HashSet::new();
+            let mut sorted = v;
+            sorted.sort();
+            for (n, i) in sorted {
+                if known.get(&n).is_some_and(|k| k.accepted) || !seen.insert(n) {
                     out[i].reasons.push(Reason::new(
                         einvoice::Rule::NumberDuplicate.code(),
-                        format!("{form}{symbol}: số {n} trùng (đã gửi hoặc lặp trong gói)"),
-                    ));
-                } else if n > next {
-                    out[i].reasons.push(Reason::new(
-                        einvoice::Rule::NumberGap.code(),
                         format!(
-                            "{form}{symbol}: thiếu số {next}{} trước số {n}",
-                            if n - 1 > next {
-                                format!(" đến {}", n - 1)
-                            } else {
-                                String::new()
-                            }
+                            "{form}{symbol}: số {n} trùng (đã được chấp nhận hoặc lặp trong gói)"
                         ),
                     ));
+                    continue;
                 }
-                next = next.max(n.saturating_add(1));
+                let prev = n.saturating_sub(1);
+                if prev == 0 || known.contains_key(&prev) || in_package.contains(&prev) {
+                    continue;
+                }
+                // The highest number below n that is used, to name the whole gap.
+                let below = known.range(..n).next_back().map_or(0, |(k, _)| *k);
+                let below = in_package
+                    .range(..n)
+                    .next_back()
+                    .map_or(below, |k| below.max(*k));
+                let from = below + 1;
+                out[i].reasons.push(Reason::new(
+                    einvoice::Rule::NumberGap.code(),
+                    if from == prev {
+                        format!("{form}{symbol}: thiếu số {from} trước số {n}")
+                    } else {
+                        format!("{form}{symbol}: thiếu số {from} đến {prev} trước số {n}")
+                    },
+                ));
             }
         }
     }
@@ -615,12 +669,14 @@ impl Inner {
                 date: Some(inv.date.to_string()),
                 reasons: Vec::new(),
             };
-            let key = (h.tax_code.clone(), inv.form, inv.symbol.clone(), inv.number);
-            match self.accepted.get(&key) {
-                None => ni.reasons.push(Reason::new(
-                    "TAX-030",
-                    "Hóa đơn chưa được cơ quan thuế tiếp nhận",
-                )),
+            let key = (
+                (h.tax_code.clone(), inv.form, inv.symbol.clone()),
+                inv.number,
+            );
+            match self.invoices.get(&key.0).and_then(|m| m.get(&key.1)) {
+                None => ni
+                    .reasons
+                    .push(Reason::new("TAX-030", "Cơ quan thuế chưa nhận hóa đơn này")),
                 Some(a) if a.authority_code != inv.authority_code || a.date != inv.date => {
                     ni.reasons.push(Reason::new(
                         "TAX-031",
@@ -640,9 +696,9 @@ impl Inner {
         let res = if refused {
             CheckResult::refused(rh.clone(), now.to_owned(), reasons, per_invoice)
         } else {
-            for k in keys {
-                if let Some(a) = self.accepted.get_mut(&k) {
-                    a.noticed = true;
+            for (seq, number) in keys {
+                if let Some(k) = self.invoices.get_mut(&seq).and_then(|m| m.get_mut(&number)) {
+                    k.noticed = true;
                 }
             }
             CheckResult::accepted(rh.clone(), None, now.to_owned())
@@ -656,6 +712,56 @@ impl Inner {
         res.form_code = Some("01/TB-HĐSS".into());
         (verdict, envelope::write_301(&rh, &res))
     }
+}
+
+fn is_numbering(code: &str) -> bool {
+    code == einvoice::Rule::NumberDuplicate.code() || code == einvoice::Rule::NumberGap.code()
+}
+
+/// The checks of a 206 that need no state: signature, counts, and each invoice's own rules.
+fn stateless_206(h: &Header, msg: &Message206, xml: &str) -> (Vec<Reason>, Vec<NoticeInvoice>) {
+    let mut reasons = signature_reasons(msg, xml, &h.tax_code);
+    if msg.invoices.is_empty() {
+        reasons.push(Reason::new("TAX-012", "Gói dữ liệu không có hóa đơn"));
+    }
+    if h.count as usize != msg.invoices.len() {
+        reasons.push(Reason::new(
+            "TAX-012",
+            format!("SLuong {} khác số hóa đơn {}", h.count, msg.invoices.len()),
+        ));
+    }
+    let mut per_invoice: Vec<NoticeInvoice> = msg.invoices.iter().map(NoticeInvoice::of).collect();
+    let ctx = einvoice::Context { today: today() };
+    for (inv, notice) in msg.invoices.iter().zip(per_invoice.iter_mut()) {
+        let r = &mut notice.reasons;
+        if inv.seller.tax_code != h.tax_code {
+            r.push(Reason::new(
+                "TAX-020",
+                "MST người bán khác MST của thông điệp",
+            ));
+        }
+        match einvoice::Symbol::parse(&inv.symbol) {
+            Ok(s) if s.coded && s.is_cash_register() => {}
+            _ => r.push(Reason::new(
+                "TAX-021",
+                format!(
+                    "Ký hiệu {} không phải hóa đơn có mã từ máy tính tiền",
+                    inv.symbol
+                ),
+            )),
+        }
+        for v in einvoice::validate(inv, &ctx) {
+            if v.severity == Severity::Error {
+                r.push(Reason {
+                    code: v.rule.code().into(),
+                    description: v.message_vi.clone(),
+                    note: Some(v.path.clone()),
+                    ..Reason::default()
+                });
+            }
+        }
+    }
+    (reasons, per_invoice)
 }
 
 /// The taxpayer's signature in `CKSNNT` must verify and cover `DLieu`; when its certificate
@@ -702,7 +808,20 @@ async fn page(State(st): State<SimState>) -> impl IntoResponse {
             inner
                 .taxpayers
                 .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
+                .map(|(k, v)| {
+                    // (accepted, refused for content) invoices of this MST, all sequences.
+                    let (mut ok, mut bad) = (0usize, 0usize);
+                    for (_, m) in inner.invoices.iter().filter(|(seq, _)| &seq.0 == k) {
+                        for known in m.values() {
+                            if known.accepted {
+                                ok += 1;
+                            } else {
+                                bad += 1;
+                            }
+                        }
+                    }
+                    (k.clone(), v.clone(), ok, bad)
+                })
                 .collect::<Vec<_>>(),
             st_messages(&inner),
         )
@@ -716,20 +835,29 @@ async fn page(State(st): State<SimState>) -> impl IntoResponse {
                 p { "Bộ mô phỏng tiếp nhận thông điệp hóa đơn máy tính tiền. Không gửi dữ liệu cho cơ quan thuế thật." }
                 h2 { "Người nộp thuế đã đăng ký" }
                 table border="1" cellpadding="6" style="border-collapse: collapse" {
-                    tr { th { "MST" } th { "Tên người nộp thuế" } th { "Mã MTT (5 ký tự)" } th { "Thời điểm đăng ký" } }
-                    @for (mst, t) in &taxpayers {
-                        tr { td { (mst) } td { (t.name) } td { code { (t.code) } } td { (t.registered_at) } }
+                    tr { th { "MST" } th { "Tên người nộp thuế" } th { "Mã MTT (5 ký tự)" } th { "Thời điểm đăng ký" } th { "Hóa đơn đã chấp nhận" } th { "Hóa đơn bị từ chối" } }
+                    @for (mst, t, ok, bad) in &taxpayers {
+                        tr { td { (mst) } td { (t.name) } td { code { (t.code) } } td { (t.registered_at) } td { (ok) } td { (bad) } }
                     }
                 }
                 h2 { "Thông điệp đã nhận (mới nhất trước)" }
                 table border="1" cellpadding="6" style="border-collapse: collapse" {
                     tr { th { "Mã thông điệp" } th { "Loại" } th { "MST" } th { "Thời điểm nhận" } th { "Kết quả" } }
                     @for m in messages.iter().rev() {
-                        tr { td { code { (m.id) } } td { (m.kind) } td { (m.tax_code) } td { (m.received_at) } td { (m.verdict) } }
+                        tr { td { code { (m.id) } } td { (m.kind) " – " (kind_label(m.kind)) } td { (m.tax_code) } td { (m.received_at) } td { (m.verdict) } }
                     }
                 }
             }
         }
+    }
+}
+
+fn kind_label(kind: u16) -> &'static str {
+    match kind {
+        envelope::code::REGISTRATION => "Tờ khai đăng ký sử dụng HĐĐT",
+        envelope::code::MTT_INVOICES => "Gói hóa đơn khởi tạo từ máy tính tiền",
+        envelope::code::MTT_ERROR_NOTICE => "Thông báo hóa đơn có sai sót",
+        _ => "Loại không hỗ trợ",
     }
 }
 

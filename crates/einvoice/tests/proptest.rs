@@ -1,6 +1,9 @@
 //! Property tests: write→read round trip, and no panic on arbitrary input.
 
-use einvoice::envelope::{read_103, read_204, read_206, read_999};
+use einvoice::envelope::{
+    ErrorNotice, ErrorNoticeInvoice, Header, NoticeAction, read_103, read_204, read_206, read_303,
+    read_999, write_303,
+};
 use einvoice::*;
 use proptest::prelude::*;
 
@@ -271,8 +274,64 @@ fn invoice() -> impl Strategy<Value = Invoice> {
         )
 }
 
+fn notice() -> impl Strategy<Value = ErrorNotice> {
+    let item = (
+        (text(), any::<u8>(), text(), any::<u32>()),
+        (date(), 1u8..=4, text()),
+    )
+        .prop_map(
+            |((authority_code, form, symbol, number), (date, action, reason))| ErrorNoticeInvoice {
+                authority_code,
+                form,
+                symbol,
+                number,
+                date,
+                action: NoticeAction::from_code(action).unwrap(),
+                reason,
+            },
+        );
+    (
+        (text(), 1u8..=2, (text(), text()), text()),
+        (text(), text(), date()),
+        proptest::collection::vec(item, 1..4),
+    )
+        .prop_map(
+            |(
+                (data_id, notice_kind, tax_office, taxpayer_name),
+                (tax_code, place, date),
+                invoices,
+            )| {
+                ErrorNotice {
+                    header: Header {
+                        version: "2.0.1".into(),
+                        sender: "0106324653".into(),
+                        receiver: "TCT".into(),
+                        kind: 303,
+                        id: "0106324653ABCDEF".into(),
+                        reference_id: None,
+                        tax_code: "0106324653".into(),
+                        count: invoices.len() as u32,
+                    },
+                    data_id,
+                    notice_kind,
+                    tax_office,
+                    taxpayer_name,
+                    tax_code,
+                    place,
+                    date,
+                    invoices,
+                }
+            },
+        )
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn notice_303_round_trip(n in notice()) {
+        prop_assert_eq!(read_303(&write_303(&n.header, &n)).unwrap(), n);
+    }
 
     #[test]
     fn write_read_round_trip(inv in invoice()) {
@@ -294,6 +353,7 @@ proptest! {
         let _ = read_999(&s);
         let _ = read_204(&s);
         let _ = read_103(&s);
+        let _ = read_303(&s);
         let _ = verify_signatures(&s, &VerifyOptions::default());
         let _ = MttCode::parse(&s);
         let _ = validate_tax_code(&s);
