@@ -250,6 +250,11 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
             state.shutting_down.clone(),
         );
     }
+    // The embedded demo authority starts knowing what the database says it accepted.
+    if let Some(sim) = &state.tax_sim {
+        crate::invoices::sender::restore_sim(&state.db, sim, state.invoice_signer.as_deref())
+            .await?;
+    }
     // Sends invoices and registrations to the tax authority; safe beside other servers' senders.
     crate::invoices::sender::spawn(state.clone(), std::time::Duration::from_secs(2));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

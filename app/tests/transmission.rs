@@ -41,7 +41,7 @@ async fn world() -> World {
     };
     let running = halong::server::start(&config).await.unwrap();
     let app = TestApp::attach(running, dir, pg_admin).await;
-    let (_, r) = app.post_json("/api/v1/merchants", &json!({"tax_code": "0106324653", "name": "Hộ kinh doanh Bà Lan", "owner_name": "Nguyễn Thị Lan", "address": "Ki-ốt 12, chợ Hạ Long I, Quảng Ninh", "place_code": "06685", "payment_methods": ["cash"]})).await;
+    let (_, r) = app.post_json("/api/v1/merchants", &json!({"tax_code": "0100233488", "name": "Hộ kinh doanh Bà Lan", "owner_name": "Nguyễn Thị Lan", "address": "Ki-ốt 12, chợ Hạ Long I, Quảng Ninh", "place_code": "06685", "payment_methods": ["cash"]})).await;
     let merchant = r["id"].as_i64().unwrap();
     let db = app.running.as_ref().unwrap().state.db.clone();
     let owner = client_with_token(&token_for(&db, "0911222333", "merchant_owner", merchant).await);
@@ -191,7 +191,7 @@ async fn registration_then_invoices_accepted_through_outages() {
     let t = w.taxpayer().await;
     let code = t["mtt_code"].as_str().unwrap().to_string();
     assert_eq!(code.len(), 5);
-    assert_eq!(w.sim.code_of("0106324653").as_deref(), Some(code.as_str()));
+    assert_eq!(w.sim.code_of("0100233488").as_deref(), Some(code.as_str()));
     // A repeated registration changes nothing.
     let again = w
         .owner

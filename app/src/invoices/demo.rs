@@ -177,7 +177,12 @@ async fn seed_fuel_station(
             .or_else(|| places.communes().next())
             .map(|p| p.code.clone())
             .unwrap_or_default(),
-        payment_methods: vec!["cash".into(), "card".into(), "vietqr".into(), "ewallet".into()],
+        payment_methods: vec![
+            "cash".into(),
+            "card".into(),
+            "vietqr".into(),
+            "ewallet".into(),
+        ],
         status: "active".into(),
     };
     let row = crate::register::validate::merchant(&input, places)

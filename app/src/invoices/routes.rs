@@ -140,6 +140,26 @@ pub async fn register_taxpayer(
         forms: vec![u8::try_from(input.form).unwrap_or(2)],
     };
     let xml = einvoice::envelope::write_100(&header, &reg);
+    // Signed with the platform's certificate: the authority binds it to the taxpayer, so the
+    // 206 packages signed with it later are accepted as the taxpayer's.
+    let signer = st
+        .invoice_signer
+        .as_deref()
+        .ok_or(issue::IssueError::NoSigner)?;
+    let xml = einvoice::sign_enveloped(
+        &xml,
+        signer,
+        &einvoice::SignOptions {
+            target_id: reg.data_id.clone(),
+            container: ["DLieu", "TKhai", "DSCKS", "NNT"]
+                .map(String::from)
+                .to_vec(),
+            signature_id: "NNT".into(),
+            signing_time: issue::local_datetime(crate::db::now_micros()),
+            c14n: einvoice::dsig::C14nMethod::Inclusive,
+        },
+    )
+    .map_err(|e| issue::IssueError::Invalid(e.to_string()))?;
     store::taxpayer_pending(&st.db, id, input.form, &suffix, &header.id, m.is_demo).await?;
     super::sender::queue(&st.db, id, "100", &header.id, &xml, 0).await?;
     let t = store::taxpayer(&st.db, id)

@@ -108,10 +108,14 @@ pub async fn run_once(st: &AppState) -> anyhow::Result<SendReport> {
         if claimed != 1 {
             continue;
         }
-        if m.status == "pending" {
-            send(st, &m, &mut report).await?;
+        // One message's trouble must not stop the others.
+        let done = if m.status == "pending" {
+            send(st, &m, &mut report).await
         } else {
-            follow(st, &m, &mut report).await?;
+            follow(st, &m, &mut report).await
+        };
+        if let Err(e) = done {
+            tracing::error!(message = %m.message_id, error = %e, "tax message round failed");
         }
     }
     Ok(report)
@@ -255,7 +259,21 @@ async fn follow(st: &AppState, m: &Message, report: &mut SendReport) -> anyhow::
             report.retried += 1;
             return Ok(());
         }
-        Err(e) => return Err(e.into()),
+        // The authority does not know the message (it lost it): send it again, same id.
+        Err(e) => {
+            set_message(
+                &st.db,
+                m.id,
+                "pending",
+                attempts,
+                now + backoff_micros(attempts),
+                &e.to_string(),
+                "",
+            )
+            .await?;
+            report.retried += 1;
+            return Ok(());
+        }
     };
     match verdict(&replies) {
         Verdict::Pending => {
@@ -414,6 +432,32 @@ pub async fn overdue(db: &Db, now: i64) -> sqlx::Result<Vec<Overdue>> {
         }
     }
     Ok(out)
+}
+
+/// What the embedded demo simulator must remember after a restart: registered taxpayers (bound
+/// to the platform's certificate) and the numbers already accepted per series.
+pub async fn restore_sim(
+    db: &Db,
+    sim: &crate::tax::sim::SimState,
+    signer: Option<&einvoice::SigningKey>,
+) -> sqlx::Result<()> {
+    let serial = signer.map(|s| s.certificate().serial_hex.clone());
+    let taxpayers: Vec<(i64, String, String, String)> = with_db!(db, p => sqlx::query_as(
+        "SELECT t.merchant_id, m.tax_code, m.name, t.mtt_code FROM invoice_taxpayers t \
+         JOIN merchants m ON m.id = t.merchant_id WHERE t.mtt_code IS NOT NULL")
+        .fetch_all(p).await)?;
+    for (merchant, mst, name, code) in taxpayers {
+        let series: Vec<(i16, String, i64)> = with_db!(db, p => sqlx::query_as(
+            "SELECT form, symbol, MAX(number) FROM invoices WHERE merchant_id = $1 \
+             AND tax_status = 'accepted' GROUP BY form, symbol")
+            .bind(merchant).fetch_all(p).await)?;
+        let series: Vec<(u8, String, u32)> = series
+            .into_iter()
+            .map(|(f, s, n)| (f as u8, s, u32::try_from(n).unwrap_or(0)))
+            .collect();
+        sim.remember(&mst, &name, &code, serial.clone(), &series);
+    }
+    Ok(())
 }
 
 /// The background sender: a round every `every`, and an alarm in the log (and `/metrics`)

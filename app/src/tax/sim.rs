@@ -49,6 +49,9 @@ struct Taxpayer {
     name: String,
     code: String,
     registered_at: String,
+    /// Serial of the certificate that signed the declaration (100): packages signed with it
+    /// are the taxpayer's, also when a service provider's certificate names another MST.
+    certificate: Option<String>,
 }
 
 /// An invoice the authority has seen in a package it could trust (registered sender, valid
@@ -121,6 +124,43 @@ impl SimState {
     }
 
     /// The 5-character code of a registered taxpayer.
+    /// Restores what the authority already knows after a restart of an embedded simulator
+    /// (the demo): a registered taxpayer, the certificate of its declaration, and the numbers
+    /// accepted so far per (form, symbol).
+    pub fn remember(
+        &self,
+        tax_code: &str,
+        name: &str,
+        code: &str,
+        certificate: Option<String>,
+        accepted: &[(u8, String, u32)],
+    ) {
+        let mut inner = self.lock();
+        inner.taxpayers.insert(
+            tax_code.to_owned(),
+            Taxpayer {
+                name: name.to_owned(),
+                code: code.to_owned(),
+                registered_at: String::new(),
+                certificate,
+            },
+        );
+        for (form, symbol, last) in accepted {
+            let seq = inner
+                .invoices
+                .entry((tax_code.to_owned(), *form, symbol.clone()))
+                .or_default();
+            for n in 1..=*last {
+                seq.entry(n).or_insert(Known {
+                    authority_code: String::new(),
+                    date: Date::default(),
+                    accepted: true,
+                    noticed: false,
+                });
+            }
+        }
+    }
+
     pub fn code_of(&self, tax_code: &str) -> Option<String> {
         self.lock().taxpayers.get(tax_code).map(|t| t.code.clone())
     }
@@ -210,8 +250,13 @@ async fn replies(State(st): State<SimState>, Path(id): Path<String>) -> Response
 /// A message read and given the checks that need no state (signature, invoice rules), done
 /// outside the lock and off the async workers: a 206 of a thousand invoices takes a while.
 enum Parsed {
-    Registration(Registration),
-    Invoices(Box<Message206>, Vec<Reason>, Vec<NoticeInvoice>),
+    Registration(Registration, Option<String>),
+    Invoices(
+        Box<Message206>,
+        Vec<Reason>,
+        Vec<NoticeInvoice>,
+        Option<Signer>,
+    ),
     Notice(ErrorNotice),
     Unreadable(String),
 }
@@ -219,13 +264,16 @@ enum Parsed {
 fn parse_and_check(header: &Header, xml: &str) -> Parsed {
     match header.kind {
         envelope::code::REGISTRATION => match envelope::read_100(xml) {
-            Ok((_, reg)) => Parsed::Registration(reg),
+            Ok((_, reg)) => match registration_signer(xml, &reg) {
+                Ok(cert) => Parsed::Registration(reg, cert),
+                Err(e) => Parsed::Unreadable(e),
+            },
             Err(e) => Parsed::Unreadable(e.to_string()),
         },
         envelope::code::MTT_INVOICES => match envelope::read_206(xml) {
             Ok(msg) => {
-                let (reasons, per_invoice) = stateless_206(header, &msg, xml);
-                Parsed::Invoices(Box::new(msg), reasons, per_invoice)
+                let (reasons, per_invoice, signer) = stateless_206(header, &msg, xml);
+                Parsed::Invoices(Box::new(msg), reasons, per_invoice, signer)
             }
             Err(e) => Parsed::Unreadable(e.to_string()),
         },
@@ -324,9 +372,9 @@ async fn receive(State(st): State<SimState>, headers: HeaderMap, body: Bytes) ->
         return r;
     }
     let outcome = match parsed {
-        Parsed::Registration(reg) => Ok(inner.register(&header, &reg, &now)),
-        Parsed::Invoices(msg, reasons, per_invoice) => {
-            Ok(inner.judge_206(&header, &msg, reasons, per_invoice, &now))
+        Parsed::Registration(reg, cert) => Ok(inner.register(&header, &reg, cert, &now)),
+        Parsed::Invoices(msg, reasons, per_invoice, signer) => {
+            Ok(inner.judge_206(&header, &msg, reasons, per_invoice, signer, &now))
         }
         Parsed::Notice(n) => Ok(inner.notice_303(&header, &n, &now)),
         Parsed::Unreadable(e) => Err(e),
@@ -430,7 +478,13 @@ fn random_code() -> String {
 
 impl Inner {
     /// Message 100 → (verdict, 103).
-    fn register(&mut self, h: &Header, reg: &Registration, now: &str) -> (String, String) {
+    fn register(
+        &mut self,
+        h: &Header,
+        reg: &Registration,
+        certificate: Option<String>,
+        now: &str,
+    ) -> (String, String) {
         let mut reasons = Vec::new();
         match validate_tax_code(&reg.tax_code) {
             Ok(_) => {}
@@ -489,6 +543,7 @@ impl Inner {
                         name: reg.taxpayer_name.clone(),
                         code: code.clone(),
                         registered_at: now.to_owned(),
+                        certificate: certificate.clone(),
                     },
                 );
                 code
@@ -514,6 +569,7 @@ impl Inner {
         msg: &Message206,
         mut reasons: Vec<Reason>,
         mut per_invoice: Vec<NoticeInvoice>,
+        signer: Option<Signer>,
         now: &str,
     ) -> (String, String) {
         match self.taxpayers.get(&h.tax_code) {
@@ -528,6 +584,20 @@ impl Inner {
                 ),
             ),
             Some(t) => {
+                // The taxpayer's own certificate, or the one registered with the declaration.
+                if let Some(sig) = &signer
+                    && sig.mst.as_deref().is_some_and(|m| m != h.tax_code)
+                    && t.certificate.as_deref() != Some(sig.serial.as_str())
+                {
+                    reasons.push(Reason::new(
+                        "TAX-011",
+                        format!(
+                            "Chứng thư số của MST {}, không phải của MST {} và không được đăng ký trong tờ khai",
+                            sig.mst.clone().unwrap_or_default(),
+                            h.tax_code
+                        ),
+                    ));
+                }
                 for (inv, notice) in msg.invoices.iter().zip(per_invoice.iter_mut()) {
                     // A malformed or missing code is EINV-030 from `validate`.
                     if let Some(Ok(c)) = inv.authority_code.as_deref().map(einvoice::MttCode::parse)
@@ -719,8 +789,12 @@ fn is_numbering(code: &str) -> bool {
 }
 
 /// The checks of a 206 that need no state: signature, counts, and each invoice's own rules.
-fn stateless_206(h: &Header, msg: &Message206, xml: &str) -> (Vec<Reason>, Vec<NoticeInvoice>) {
-    let mut reasons = signature_reasons(msg, xml, &h.tax_code);
+fn stateless_206(
+    h: &Header,
+    msg: &Message206,
+    xml: &str,
+) -> (Vec<Reason>, Vec<NoticeInvoice>, Option<Signer>) {
+    let (mut reasons, signer) = signature_reasons(msg, xml);
     if msg.invoices.is_empty() {
         reasons.push(Reason::new("TAX-012", "Gói dữ liệu không có hóa đơn"));
     }
@@ -761,13 +835,28 @@ fn stateless_206(h: &Header, msg: &Message206, xml: &str) -> (Vec<Reason>, Vec<N
             }
         }
     }
-    (reasons, per_invoice)
+    (reasons, per_invoice, signer)
 }
 
-/// The taxpayer's signature in `CKSNNT` must verify and cover `DLieu`; when its certificate
-/// names an MST (`MST:…`), it must be the sender's.
-fn signature_reasons(msg: &Message206, xml: &str, mst: &str) -> Vec<Reason> {
-    let bad = |d: String| vec![Reason::new("TAX-011", d)];
+/// Who signed a package: the certificate's serial and the MST it names, if any.
+struct Signer {
+    serial: String,
+    mst: Option<String>,
+}
+
+fn named_mst(subject: &str) -> Option<String> {
+    subject.find("MST:").map(|i| {
+        subject[i + 4..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '-')
+            .collect()
+    })
+}
+
+/// The taxpayer's signature in `CKSNNT` must verify and cover `DLieu`. Whose certificate it
+/// is (the taxpayer's own, or one registered with the declaration) is judged with the state.
+fn signature_reasons(msg: &Message206, xml: &str) -> (Vec<Reason>, Option<Signer>) {
+    let bad = |d: String| (vec![Reason::new("TAX-011", d)], None);
     if msg.data_id.is_empty() {
         return bad("DLieu không có thuộc tính Id để ký".into());
     }
@@ -785,20 +874,31 @@ fn signature_reasons(msg: &Message206, xml: &str, mst: &str) -> Vec<Reason> {
             .unwrap_or_else(|| "chữ ký không bao phủ DLieu".into());
         return bad(format!("Chữ ký số CKSNNT không hợp lệ: {why}"));
     }
-    if let Some(cert) = &sig.certificate
-        && let Some(i) = cert.subject.find("MST:")
-    {
-        let named: String = cert.subject[i + 4..]
-            .chars()
-            .take_while(|c| c.is_ascii_digit() || *c == '-')
-            .collect();
-        if named != mst {
-            return bad(format!(
-                "Chứng thư số của MST {named}, không phải của MST {mst}"
-            ));
+    let signer = sig.certificate.as_ref().map(|c| Signer {
+        serial: c.serial.clone(),
+        mst: named_mst(&c.subject),
+    });
+    (Vec::new(), signer)
+}
+
+/// The certificate that signed a declaration (`DSCKS/NNT`), if it is signed; a signature that
+/// does not verify makes the declaration unreadable.
+fn registration_signer(xml: &str, reg: &Registration) -> Result<Option<String>, String> {
+    let reports = match einvoice::verify_signatures(xml, &VerifyOptions::default()) {
+        Ok(r) => r,
+        // No signature at all: an unsigned declaration (accepted, bound to no certificate).
+        Err(_) => return Ok(None),
+    };
+    match reports.iter().find(|r| r.container == "NNT") {
+        None => Ok(None),
+        Some(sig) if sig.covers(&reg.data_id) => {
+            Ok(sig.certificate.as_ref().map(|c| c.serial.clone()))
         }
+        Some(sig) => Err(format!(
+            "Chữ ký số của tờ khai không hợp lệ: {}",
+            sig.error.clone().unwrap_or_default()
+        )),
     }
-    Vec::new()
 }
 
 async fn page(State(st): State<SimState>) -> impl IntoResponse {
