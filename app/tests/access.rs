@@ -36,6 +36,9 @@ const SELF_A: &[&str] = &[ADMIN, OWN_A];
 /// Who may take a payment at stall A.
 const PAY_A: &[&str] = &[ADMIN, MGR_A, OWN_A, CASH_A];
 const ADMIN_ONLY: &[&str] = &[ADMIN];
+/// Who may refund a receipt of merchant A: administrators and A's owner (not its cashier, nor
+/// the market's manager, who may only see it).
+const REFUND_A: &[&str] = &[ADMIN, OWN_A];
 
 /// Who may call each route (on the objects of market A).
 fn expected(method: &str, path: &str) -> Option<&'static [&'static str]> {
@@ -78,6 +81,9 @@ fn expected(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("POST", "/api/v1/statements/reconcile" | "/api/v1/statements/post") => ADMIN_ONLY,
         ("GET", "/unmatched")
         | ("POST", "/unmatched/{id}/assign" | "/api/v1/receipts/{id}/assign") => ADMIN_ONLY,
+        ("POST", "/api/v1/receipts/{id}/refunds") => REFUND_A,
+        ("POST", "/api/v1/receipts/{id}/corrections") => ADMIN_ONLY,
+        ("GET" | "POST", "/statements") | ("POST", "/statements/confirm") => ADMIN_ONLY,
         ("POST", "/api/v1/organisations/{id}/members") => ADMIN_ONLY,
         ("GET", "/" | "/assets/app.css" | "/signin") => ALL,
         ("POST", "/signin/otp" | "/signin/verify" | "/signin/password") => ALL,
@@ -99,6 +105,7 @@ fn expected(method: &str, path: &str) -> Option<&'static [&'static str]> {
 struct World {
     market_a: i64,
     request_a: i64,
+    receipt_a: i64,
     stall_a: i64,
     merchant_a: i64,
     owner_a_person: i64,
@@ -169,9 +176,26 @@ async fn world(app: &TestApp) -> World {
         )
         .await;
     let request_a = req["id"].as_i64().expect("payment request for stall A");
+    // A card sale at stall A: the receipt the receipt routes act on.
+    let receipt_a = halong::receipts::record_direct(
+        &db,
+        &halong::receipts::DirectReceipt {
+            stall_id: sa["id"].as_i64(),
+            merchant_id: None,
+            amount: 50_000,
+            method: halong::receipts::Method::Card,
+            source: "cashier".into(),
+            external_id: "access-1".into(),
+            at: halong::db::now_micros(),
+            description: "bán hàng".into(),
+        },
+    )
+    .await
+    .unwrap();
     World {
         market_a,
         request_a,
+        receipt_a,
         stall_a: sa["id"].as_i64().unwrap(),
         merchant_a,
         owner_a_person,
@@ -191,6 +215,8 @@ async fn concrete(app: &TestApp, w: &World, role: &str, path: &str) -> String {
         w.merchant_a
     } else if path.starts_with("/api/v1/payment-requests/") {
         w.request_a
+    } else if path.starts_with("/api/v1/receipts/") {
+        w.receipt_a
     } else if path.starts_with("/api/v1/organisations/") {
         1
     } else if path.starts_with("/api/v1/people/") {

@@ -347,7 +347,7 @@ async fn partial_over_static_unmatched_and_late_payments() {
         .await
         .unwrap();
     assert_eq!(
-        totals[0]["amount"].as_i64(),
+        totals["stalls"][0]["amount"].as_i64(),
         Some(40_000 + 70_000 + 12_345 + 5_000 + 8_000)
     );
     s.app.stop().await;
