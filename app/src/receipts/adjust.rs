@@ -291,7 +291,9 @@ pub async fn refund(
             Err(key_reused())
         };
     }
-    let h = holding_in(&mut tx, receipt_id).await?.ok_or_else(not_found)?;
+    let h = holding_in(&mut tx, receipt_id)
+        .await?
+        .ok_or_else(not_found)?;
     let merchant = match (h.incoming, h.merchant_id) {
         (true, Some(m)) => m,
         _ => return Err(not_matched()),
@@ -299,10 +301,7 @@ pub async fn refund(
     if input.amount > h.refundable() {
         return Err(ApiError::conflict(
             "exceeds_refundable",
-            &format!(
-                "Chỉ còn có thể hoàn {} đ",
-                super::dong(h.refundable())
-            ),
+            &format!("Chỉ còn có thể hoàn {} đ", super::dong(h.refundable())),
             &format!("Only {} VND remain refundable", h.refundable()),
         )
         .with_details(serde_json::json!({ "refundable": h.refundable() })));
@@ -361,7 +360,9 @@ pub async fn correct(
             Err(key_reused())
         };
     }
-    let h = holding_in(&mut tx, receipt_id).await?.ok_or_else(not_found)?;
+    let h = holding_in(&mut tx, receipt_id)
+        .await?
+        .ok_or_else(not_found)?;
     let from_merchant = match (h.incoming, h.merchant_id) {
         (true, Some(m)) => m,
         _ => return Err(not_matched()),

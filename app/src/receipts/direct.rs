@@ -22,7 +22,12 @@ pub enum Method {
 }
 
 impl Method {
-    pub const ALL: [Method; 4] = [Method::Transfer, Method::Card, Method::Ewallet, Method::Cash];
+    pub const ALL: [Method; 4] = [
+        Method::Transfer,
+        Method::Card,
+        Method::Ewallet,
+        Method::Cash,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -141,7 +146,14 @@ async fn owner(db: &Db, r: &DirectReceipt) -> ApiResult<(Option<i64>, i64)> {
         Some(stall_id) => {
             let stall = crate::register::store::get_stall(db, stall_id)
                 .await?
-                .ok_or_else(|| bad("stall_id", "unknown_stall", "Không có quầy này", "No such stall"))?;
+                .ok_or_else(|| {
+                    bad(
+                        "stall_id",
+                        "unknown_stall",
+                        "Không có quầy này",
+                        "No such stall",
+                    )
+                })?;
             let merchant = stall.merchant_id.ok_or_else(|| {
                 bad(
                     "stall_id",

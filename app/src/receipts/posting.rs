@@ -145,7 +145,17 @@ pub async fn post_pending(db: &Db, store: &LedgerStore) -> anyhow::Result<usize>
 /// reversal (debit the old merchant, credit clearing) and new transfer (debit clearing, credit
 /// the new merchant), in one request, so one batch transaction commits both.
 pub async fn post_adjustments(db: &Db, store: &LedgerStore) -> anyhow::Result<usize> {
-    type Row = (i64, i64, String, i64, Option<i64>, i64, Option<i64>, Option<i64>, String);
+    type Row = (
+        i64,
+        i64,
+        String,
+        i64,
+        Option<i64>,
+        i64,
+        Option<i64>,
+        Option<i64>,
+        String,
+    );
     let sql = format!(
         "SELECT a.id, a.receipt_id, a.kind, a.from_merchant_id, a.from_stall_id, a.amount, \
          a.to_merchant_id, a.to_stall_id, {CLEARING_SOURCE} FROM receipt_adjustments a \
@@ -165,12 +175,9 @@ pub async fn post_adjustments(db: &Db, store: &LedgerStore) -> anyhow::Result<us
         rows.iter().enumerate()
     {
         let clearing = clearing_account_id(source);
-        let mut wanted = vec![
-            account(clearing, CODE_CLEARING, 0),
-            merchant_account(*from),
-        ];
-        let transfer = |id: u128, debit: u128, credit: u128, code: u16, stall: Option<i64>| {
-            Transfer {
+        let mut wanted = vec![account(clearing, CODE_CLEARING, 0), merchant_account(*from)];
+        let transfer =
+            |id: u128, debit: u128, credit: u128, code: u16, stall: Option<i64>| Transfer {
                 id,
                 debit_account_id: debit,
                 credit_account_id: credit,
@@ -180,8 +187,7 @@ pub async fn post_adjustments(db: &Db, store: &LedgerStore) -> anyhow::Result<us
                 ledger: LEDGER_VND,
                 code,
                 ..Transfer::default()
-            }
-        };
+            };
         match (kind.as_str(), to) {
             ("refund", _) => {
                 transfers.push(transfer(
