@@ -744,3 +744,33 @@ async fn batch_matching_agrees_with_one_by_one() {
     );
     s.app.stop().await;
 }
+
+/// One group may hold a transaction twice (a provider's quick retry) and one stored earlier:
+/// only the first copy is new, and the request is paid once.
+#[tokio::test]
+async fn a_group_with_repeats_stores_and_pays_once() {
+    let s = shop().await;
+    let db = s.app.running.as_ref().unwrap().state.db.clone();
+    let r = request(&s, 31_000).await;
+    let memo = r["reference"].as_str().unwrap().to_string();
+    let earlier = notification("g0", &s.account, 5_000, "HL-1 A-1", now_s());
+    let n = notification("g1", &s.account, 31_000, &memo, now_s());
+    let group = [&earlier, &n, &n, &earlier];
+    let first = halong::receipts::notify::match_batch(&db, &group[..1])
+        .await
+        .unwrap();
+    halong::receipts::notify::store_batch(&db, &[(&earlier, &first[0])])
+        .await
+        .unwrap();
+    let matched = halong::receipts::notify::match_batch(&db, &group)
+        .await
+        .unwrap();
+    let items: Vec<_> = group.iter().copied().zip(matched.iter()).collect();
+    let new = halong::receipts::notify::store_batch(&db, &items)
+        .await
+        .unwrap();
+    assert_eq!(new, [false, true, false, false]);
+    assert_eq!(request_status(&s, &r["id"]).await, ("paid".into(), 31_000));
+    assert_eq!(receipts(&s, &s.app.client).await.len(), 2);
+    s.app.stop().await;
+}

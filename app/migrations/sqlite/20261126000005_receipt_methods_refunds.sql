@@ -28,3 +28,5 @@ CREATE TABLE receipt_adjustments (
 CREATE INDEX receipt_adjustments_unposted ON receipt_adjustments(ledger_posted, id);
 CREATE INDEX receipt_adjustments_day ON receipt_adjustments(created_at);
 CREATE INDEX incoming_transfers_day ON incoming_transfers(occurred_at);
+-- The group writer expires due requests before each group: find them by status and time.
+CREATE INDEX payment_requests_open ON payment_requests(status, expires_at);

@@ -139,6 +139,9 @@ pub async fn store_batch(db: &Db, items: &[(&Notification, &Matched)]) -> sqlx::
     store_group(db, &items).await
 }
 
+/// Notifications per multi-row INSERT (16 values each: under both engines' bind limits).
+const INSERT_CHUNK: usize = 500;
+
 async fn store_group(
     db: &Db,
     items: &[(&str, &Notification, &Matched)],
@@ -146,51 +149,70 @@ async fn store_group(
     let mut tx = db.begin().await?;
     requests::expire_due_in(&mut tx).await?;
     let mut inserted = Vec::with_capacity(items.len());
-    for (source, n, m) in items {
-        let new = insert(&mut tx, source, n, m).await?;
-        if new && let Some(id) = m.payment_request_id {
-            apply_to_request(&mut tx, id, n.amount).await?;
+    for chunk in items.chunks(INSERT_CHUNK) {
+        let new = insert_many(&mut tx, chunk).await?;
+        for ((_, n, m), new) in chunk.iter().zip(&new) {
+            if *new && let Some(id) = m.payment_request_id {
+                apply_to_request(&mut tx, id, n.amount).await?;
+            }
         }
-        inserted.push(new);
+        inserted.extend(new);
     }
     tx.commit().await?;
     Ok(inserted)
 }
 
-async fn insert(tx: &mut Tx, source: &str, n: &Notification, m: &Matched) -> sqlx::Result<bool> {
-    let sql = "INSERT INTO incoming_transfers (provider, provider_tx_id, account_number, amount, \
+/// One multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING` for a chunk; for each item whether
+/// it was new. A transaction already stored, or repeated earlier in the same chunk, is not new.
+async fn insert_many(
+    tx: &mut Tx,
+    items: &[(&str, &Notification, &Matched)],
+) -> sqlx::Result<Vec<bool>> {
+    let sql = format!(
+        "INSERT INTO incoming_transfers (provider, provider_tx_id, account_number, amount, \
         direction, description, reference, occurred_at, received_at, match_kind, \
-        payment_request_id, stall_id, merchant_id, late, raw, bank_reference) \
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
-        ON CONFLICT (provider, provider_tx_id) DO NOTHING";
-    let direction = match n.direction {
-        Direction::In => "in",
-        Direction::Out => "out",
-    };
-    let rows = tx
-        .execute(
-            sql,
-            &[
-                Arg::Text(source.into()),
-                Arg::Text(n.provider_tx_id.clone()),
-                Arg::Text(n.account_number.clone()),
-                Arg::I64(n.amount),
-                Arg::Text(direction.into()),
-                Arg::Text(n.description.clone()),
-                Arg::OptText(n.reference.clone()),
-                Arg::I64(n.occurred_at_unix * 1_000_000),
-                Arg::I64(now_micros()),
-                Arg::Text(m.match_kind.into()),
-                Arg::OptI64(m.payment_request_id),
-                Arg::OptI64(m.stall_id),
-                Arg::OptI64(m.merchant_id),
-                Arg::Bool(m.late),
-                Arg::Text(n.raw.to_string()),
-                Arg::OptText(n.bank_reference.clone()),
-            ],
-        )
-        .await?;
-    Ok(rows == 1)
+        payment_request_id, stall_id, merchant_id, late, raw, bank_reference) VALUES {} \
+        ON CONFLICT (provider, provider_tx_id) DO NOTHING \
+        RETURNING id, provider || '|' || provider_tx_id",
+        crate::db::placeholders(tx.engine(), items.len(), 16)
+    );
+    let now = now_micros();
+    let mut args = Vec::with_capacity(items.len() * 16);
+    for (source, n, m) in items {
+        let direction = match n.direction {
+            Direction::In => "in",
+            Direction::Out => "out",
+        };
+        args.extend([
+            Arg::Text((*source).into()),
+            Arg::Text(n.provider_tx_id.clone()),
+            Arg::Text(n.account_number.clone()),
+            Arg::I64(n.amount),
+            Arg::Text(direction.into()),
+            Arg::Text(n.description.clone()),
+            Arg::OptText(n.reference.clone()),
+            Arg::I64(n.occurred_at_unix * 1_000_000),
+            Arg::I64(now),
+            Arg::Text(m.match_kind.into()),
+            Arg::OptI64(m.payment_request_id),
+            Arg::OptI64(m.stall_id),
+            Arg::OptI64(m.merchant_id),
+            Arg::Bool(m.late),
+            Arg::Text(n.raw.to_string()),
+            Arg::OptText(n.bank_reference.clone()),
+        ]);
+    }
+    // Each stored key is claimed by the first item that carries it.
+    let mut stored: std::collections::HashSet<String> = tx
+        .fetch_keys(&sql, &args)
+        .await?
+        .into_iter()
+        .map(|(_, key)| key)
+        .collect();
+    Ok(items
+        .iter()
+        .map(|(source, n, _)| stored.remove(&format!("{source}|{}", n.provider_tx_id)))
+        .collect())
 }
 
 /// Adds the amount to the request and recomputes its status in one statement (concurrent
