@@ -7,6 +7,7 @@
   var speak = document.getElementById('speak');
   var sum = 0, n = 0;
   function dong(v) { return Number(v).toLocaleString('vi-VN'); }
+  var methods = { transfer: 'Chuyển khoản', card: 'Thẻ', ewallet: 'Ví điện tử', cash: 'Tiền mặt' };
   function announce(amount) {
     if (!speak || !speak.checked || !window.speechSynthesis) return;
     var u = new SpeechSynthesisUtterance('Đã nhận ' + dong(amount) + ' đồng');
@@ -25,7 +26,7 @@
     var strong = document.createElement('strong');
     strong.textContent = dong(r.amount) + ' đ';
     li.appendChild(strong);
-    li.appendChild(document.createTextNode(' · ' + new Date(r.occurred_at / 1000).toLocaleTimeString('vi-VN', { timeZone: 'Asia/Ho_Chi_Minh' }) + ' · ' + r.description));
+    li.appendChild(document.createTextNode(' · ' + (methods[r.method] || r.method) + ' · ' + new Date(r.occurred_at / 1000).toLocaleTimeString('vi-VN', { timeZone: 'Asia/Ho_Chi_Minh' }) + ' · ' + r.description));
     li.className = 'new';
     list.insertBefore(li, list.firstChild);
     announce(r.amount);

@@ -108,6 +108,8 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(crate::receipts::live::stream))
         .routes(routes!(crate::receipts::live::totals))
         .routes(routes!(crate::receipts::live::assign))
+        .routes(routes!(crate::receipts::adjust::refund_route))
+        .routes(routes!(crate::receipts::adjust::correction_route))
         .routes(routes!(crate::receipts::statements::reconcile_route))
         .routes(routes!(crate::receipts::statements::post_lines))
         .routes(routes!(crate::invoices::routes::get_taxpayer))

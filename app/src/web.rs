@@ -85,6 +85,15 @@ pub fn router() -> Router<AppState> {
             "/unmatched/{id}/assign",
             axum::routing::post(crate::receipts::live::unmatched_assign),
         )
+        .route(
+            "/statements",
+            get(crate::receipts::statements::statements_page)
+                .post(crate::receipts::statements::statements_preview),
+        )
+        .route(
+            "/statements/confirm",
+            axum::routing::post(crate::receipts::statements::statements_confirm),
+        )
 }
 
 /// A print document: one stall sign per A6 page.
@@ -214,6 +223,7 @@ fn layout_with(caller: Option<&Caller>, title: &str, body: Markup) -> Markup {
                         @if person.is_some_and(|p| p.is_admin()) {
                             a href="/audit" { "Nhật ký" }
                             a href="/unmatched" { "Chưa khớp" }
+                            a href="/statements" { "Sao kê" }
                         }
                         @match (person, caller) {
                             (Some(p), Some(c)) => {

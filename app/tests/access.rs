@@ -40,6 +40,9 @@ const ADMIN_ONLY: &[&str] = &[ADMIN];
 const INVOICES_A: &[&str] = &[ADMIN, TAX, OWN_A, CASH_A];
 const SELL_A: &[&str] = &[ADMIN, OWN_A, CASH_A];
 const CATALOGUE_A: &[&str] = &[ADMIN, OWN_A];
+/// Who may refund a receipt of merchant A: administrators and A's owner (not its cashier, nor
+/// the market's manager, who may only see it).
+const REFUND_A: &[&str] = &[ADMIN, OWN_A];
 
 /// Who may call each route (on the objects of market A).
 fn expected(method: &str, path: &str) -> Option<&'static [&'static str]> {
@@ -82,6 +85,9 @@ fn expected(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("POST", "/api/v1/statements/reconcile" | "/api/v1/statements/post") => ADMIN_ONLY,
         ("GET", "/unmatched")
         | ("POST", "/unmatched/{id}/assign" | "/api/v1/receipts/{id}/assign") => ADMIN_ONLY,
+        ("POST", "/api/v1/receipts/{id}/refunds") => REFUND_A,
+        ("POST", "/api/v1/receipts/{id}/corrections") => ADMIN_ONLY,
+        ("GET" | "POST", "/statements") | ("POST", "/statements/confirm") => ADMIN_ONLY,
         ("POST", "/api/v1/organisations/{id}/members") => ADMIN_ONLY,
         ("GET", "/api/v1/merchants/{id}/einvoice") => INVOICES_A,
         ("GET", "/api/v1/merchants/{id}/products" | "/api/v1/merchants/{id}/registers") => {
@@ -124,6 +130,7 @@ fn expected(method: &str, path: &str) -> Option<&'static [&'static str]> {
 struct World {
     market_a: i64,
     request_a: i64,
+    receipt_a: i64,
     stall_a: i64,
     merchant_a: i64,
     owner_a_person: i64,
@@ -223,12 +230,29 @@ async fn world(app: &TestApp) -> World {
             &json!({"client_key": "w1", "method": "cash", "lines": [{"product_id": product["id"], "quantity": 1}]}),
         )
         .await;
+    // A card sale at stall A: the receipt the receipt routes act on.
+    let receipt_a = halong::receipts::record_direct(
+        &db,
+        &halong::receipts::DirectReceipt {
+            stall_id: sa["id"].as_i64(),
+            merchant_id: None,
+            amount: 50_000,
+            method: halong::receipts::Method::Card,
+            source: "cashier".into(),
+            external_id: "access-1".into(),
+            at: halong::db::now_micros(),
+            description: "bán hàng".into(),
+        },
+    )
+    .await
+    .unwrap();
     World {
         register_a,
         sale_a: sale["sale"]["id"].as_i64().expect("sale A"),
         invoice_a: sale["invoice"]["id"].as_i64().expect("invoice A"),
         market_a,
         request_a,
+        receipt_a,
         stall_a: sa["id"].as_i64().unwrap(),
         merchant_a,
         owner_a_person,
@@ -276,6 +300,8 @@ async fn concrete(app: &TestApp, w: &World, role: &str, path: &str) -> String {
         w.sale_a
     } else if path.starts_with("/api/v1/invoices/") || path.starts_with("/invoices/") {
         w.invoice_a
+    } else if path.starts_with("/api/v1/receipts/") {
+        w.receipt_a
     } else if path.starts_with("/api/v1/organisations/") {
         1
     } else if path.starts_with("/api/v1/people/") {

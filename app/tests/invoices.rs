@@ -129,6 +129,16 @@ async fn cash_sale_issues_a_signed_invoice_once() {
     assert_eq!(again["invoice"]["id"], inv["id"]);
     let (_, list) = get(&s.owner, &s.app, "/api/v1/invoices").await;
     assert_eq!(list["total"], 1);
+    // The cash taken is a receipt of the stall, once, in the day's totals by method.
+    let (_, totals) = get(&s.owner, &s.app, "/api/v1/receipts/totals").await;
+    let cash: Vec<_> = totals["methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["method"] == "cash")
+        .collect();
+    assert_eq!(cash.len(), 1, "{totals}");
+    assert_eq!(cash[0]["amount"], 714_600, "{totals}");
 
     // The signed XML verifies, and a changed amount does not.
     let id = inv["id"].as_i64().unwrap();

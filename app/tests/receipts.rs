@@ -347,7 +347,7 @@ async fn partial_over_static_unmatched_and_late_payments() {
         .await
         .unwrap();
     assert_eq!(
-        totals[0]["amount"].as_i64(),
+        totals["stalls"][0]["amount"].as_i64(),
         Some(40_000 + 70_000 + 12_345 + 5_000 + 8_000)
     );
     s.app.stop().await;
@@ -618,5 +618,159 @@ async fn a_bank_statement_is_reconciled_and_missing_lines_posted_once() {
         all[0]["match_kind"], "static",
         "a posted line is matched like a notification"
     );
+    s.app.stop().await;
+}
+
+fn notification(
+    id: &str,
+    account: &str,
+    amount: i64,
+    memo: &str,
+    at: i64,
+) -> banknotify::Notification {
+    banknotify::Notification {
+        provider: Provider::Casso,
+        provider_tx_id: id.into(),
+        account_number: account.into(),
+        virtual_account: None,
+        bank_bin: None,
+        bank_name: None,
+        amount,
+        direction: Direction::In,
+        description: memo.into(),
+        reference: banknotify::extract_reference(memo, banknotify::DEFAULT_PREFIX),
+        bank_reference: None,
+        order_id: None,
+        occurred_at_unix: at,
+        time_from_provider: true,
+        counter_account: None,
+        balance_after: None,
+        is_test: false,
+        raw: json!({}),
+    }
+}
+
+/// The writer matches a whole group with a few batched reads; every rule must give what the
+/// one-by-one matcher gives, whatever else is in the group.
+#[tokio::test]
+async fn batch_matching_agrees_with_one_by_one() {
+    let s = shop().await;
+    let db = s.app.running.as_ref().unwrap().state.db.clone();
+    // A second stall of the same merchant, named in some memos.
+    let stall = halong::register::store::get_stall(&db, s.stall)
+        .await
+        .unwrap()
+        .unwrap();
+    let (status, _) = s
+        .app
+        .post_json(
+            "/api/v1/stalls",
+            &json!({"market_id": stall.market_id, "code": "B-9", "merchant_id": stall.merchant_id}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let open = request(&s, 21_000).await;
+    let expired = request(&s, 22_000).await;
+    let by_amount = request(&s, 23_000).await;
+    let old = request(&s, 24_000).await;
+    halong::with_db!(&db, p => sqlx::query(
+        "UPDATE payment_requests SET status = 'expired', expires_at = $2 WHERE id = $1")
+        .bind(expired["id"].as_i64().unwrap()).bind(halong::db::now_micros() - 1_000_000)
+        .execute(p).await.map(|_| ()))
+    .unwrap();
+    // Expired an hour ago: beyond the grace period of an amount match.
+    halong::with_db!(&db, p => sqlx::query(
+        "UPDATE payment_requests SET status = 'expired', expires_at = $2 WHERE id = $1")
+        .bind(old["id"].as_i64().unwrap()).bind(halong::db::now_micros() - 3_600_000_000)
+        .execute(p).await.map(|_| ()))
+    .unwrap();
+    let t = now_s();
+    let reference = |r: &Value| r["reference"].as_str().unwrap().to_string();
+    let mut out = notification("o1", &s.account, 1_000, "rut tien", t);
+    out.direction = Direction::Out;
+    let group = vec![
+        notification("b1", &s.account, 21_000, &reference(&open), t),
+        notification("b2", &s.account, 22_000, &reference(&expired), t),
+        notification("b3", &s.account, 23_000, "chuyen khoan", t),
+        notification("b4", &s.account, 24_000, "chuyen khoan", t),
+        notification("b5", &s.account, 5_000, "HL-1 B-9 mua ca", t),
+        notification("b6", &s.account, 5_000, "mua rau", t),
+        notification("b7", "9988776655", 6_000, "A-2", t),
+        notification("b8", "000000000", 7_000, "???", t),
+        notification("b9", &s.account, 21_000, "HLZZZZZZZZ unknown reference", t),
+        notification("b10", &s.account, 23_000, "early", t - 3_600),
+        out,
+    ];
+    let refs: Vec<&banknotify::Notification> = group.iter().collect();
+    let batch = halong::receipts::notify::match_batch(&db, &refs)
+        .await
+        .unwrap();
+    let mut one_by_one = Vec::new();
+    for n in &group {
+        one_by_one.push(
+            halong::receipts::notify::match_transfer(&db, n)
+                .await
+                .unwrap(),
+        );
+    }
+    assert_eq!(batch, one_by_one);
+    let kinds: Vec<&str> = batch.iter().map(|m| m.match_kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            "reference",
+            "reference",
+            "account_amount",
+            "static",
+            "static",
+            "static",
+            "static",
+            "unmatched",
+            "account_amount",
+            "static",
+            "outgoing"
+        ]
+    );
+    assert!(batch[1].late && !batch[0].late);
+    assert_eq!(batch[2].payment_request_id, by_amount["id"].as_i64());
+    assert_eq!(
+        batch[8].payment_request_id,
+        open["id"].as_i64(),
+        "an unknown reference falls back to the amount"
+    );
+    assert_ne!(
+        batch[4].stall_id, batch[5].stall_id,
+        "the memo names the second stall"
+    );
+    s.app.stop().await;
+}
+
+/// One group may hold a transaction twice (a provider's quick retry) and one stored earlier:
+/// only the first copy is new, and the request is paid once.
+#[tokio::test]
+async fn a_group_with_repeats_stores_and_pays_once() {
+    let s = shop().await;
+    let db = s.app.running.as_ref().unwrap().state.db.clone();
+    let r = request(&s, 31_000).await;
+    let memo = r["reference"].as_str().unwrap().to_string();
+    let earlier = notification("g0", &s.account, 5_000, "HL-1 A-1", now_s());
+    let n = notification("g1", &s.account, 31_000, &memo, now_s());
+    let group = [&earlier, &n, &n, &earlier];
+    let first = halong::receipts::notify::match_batch(&db, &group[..1])
+        .await
+        .unwrap();
+    halong::receipts::notify::store_batch(&db, &[(&earlier, &first[0])])
+        .await
+        .unwrap();
+    let matched = halong::receipts::notify::match_batch(&db, &group)
+        .await
+        .unwrap();
+    let items: Vec<_> = group.iter().copied().zip(matched.iter()).collect();
+    let new = halong::receipts::notify::store_batch(&db, &items)
+        .await
+        .unwrap();
+    assert_eq!(new, [false, true, false, false]);
+    assert_eq!(request_status(&s, &r["id"]).await, ("paid".into(), 31_000));
+    assert_eq!(receipts(&s, &s.app.client).await.len(), 2);
     s.app.stop().await;
 }

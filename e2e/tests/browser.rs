@@ -48,6 +48,8 @@ async fn pages_fit_a_phone_screen() {
             ("market", market),
             ("merchants", "/merchants".to_string()),
             ("market-new", "/markets/new".to_string()),
+            ("live", "/live".to_string()),
+            ("statements", "/statements".to_string()),
         ];
         for (name, path) in &pages {
             check_page(&s, name, path, &mut problems).await;

@@ -98,6 +98,9 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/receipts/stream", Staff),
     ("GET", "/api/v1/receipts/totals", Staff),
     ("POST", "/api/v1/receipts/{id}/assign", Admin),
+    // refunds: administrators and the owner of the merchant holding the receipt (in the handler)
+    ("POST", "/api/v1/receipts/{id}/refunds", Staff),
+    ("POST", "/api/v1/receipts/{id}/corrections", Admin),
     ("POST", "/api/v1/statements/reconcile", Admin),
     ("POST", "/api/v1/statements/post", Admin),
     // e-invoices from cash registers
@@ -175,6 +178,9 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ("GET", "/tra-cuu/xml", Public),
     ("GET", "/unmatched", Admin),
     ("POST", "/unmatched/{id}/assign", Admin),
+    ("GET", "/statements", Admin),
+    ("POST", "/statements", Admin),
+    ("POST", "/statements/confirm", Admin),
     // the SMS simulator, mounted only in demo mode
     ("GET", "/sim/sms", Public),
     ("GET", "/sim/sms/messages.json", Public),

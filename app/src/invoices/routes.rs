@@ -672,6 +672,37 @@ pub async fn settle(st: &AppState, sale: Sale) -> ApiResult<SaleResult> {
     } else {
         None
     };
+    // Money taken at the register (not by QR, which the bank reports) is a receipt too, so
+    // the live view and the day's totals by method include it. Idempotent per sale.
+    if let Some(inv) = &invoice
+        && sale.replaces_invoice_id.is_none()
+    {
+        let method = match sale.method.as_str() {
+            "cash" => Some(crate::receipts::Method::Cash),
+            "card" => Some(crate::receipts::Method::Card),
+            "ewallet" => Some(crate::receipts::Method::Ewallet),
+            _ => None,
+        };
+        if let Some(method) = method {
+            let stall_id = store::register(&st.db, sale.register_id)
+                .await?
+                .and_then(|r| r.stall_id);
+            crate::receipts::record_direct(
+                &st.db,
+                &crate::receipts::DirectReceipt {
+                    stall_id,
+                    merchant_id: stall_id.is_none().then_some(sale.merchant_id),
+                    amount: sale.total,
+                    method,
+                    source: "register".into(),
+                    external_id: format!("sale-{}", sale.id),
+                    at: inv.issued_at,
+                    description: format!("Hóa đơn {}", inv.code),
+                },
+            )
+            .await?;
+        }
+    }
     let sale = match invoice {
         Some(_) => store::sale(&st.db, sale.id).await?.unwrap_or(sale),
         None => sale,

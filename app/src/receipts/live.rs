@@ -37,7 +37,17 @@ pub struct Receipt {
     pub merchant_id: Option<i64>,
     /// Paid after its request expired: kept and flagged.
     pub late: bool,
+    /// transfer (bank notification or statement), card, ewallet, cash.
+    pub method: String,
+    /// Refunded so far (đồng); the receipt itself is never edited.
+    pub refunded: i64,
 }
+
+/// The receipt columns, with the refunded sum of its refunds.
+const RECEIPT_COLS: &str = "t.id, t.provider, t.amount, t.description, t.reference, \
+    t.occurred_at, t.match_kind, t.payment_request_id, t.stall_id, t.merchant_id, t.late, \
+    t.method, CAST(COALESCE((SELECT SUM(a.amount) FROM receipt_adjustments a \
+    WHERE a.receipt_id = t.id AND a.kind = 'refund'), 0) AS BIGINT) AS refunded";
 
 #[derive(Clone, Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -62,9 +72,7 @@ const SCOPE: &str = "t.direction = 'in' \
 
 pub async fn list(db: &Db, q: &ReceiptQuery, viewer: Option<i64>) -> sqlx::Result<Vec<Receipt>> {
     let sql = format!(
-        "SELECT t.id, t.provider, t.amount, t.description, t.reference, t.occurred_at, \
-         t.match_kind, t.payment_request_id, t.stall_id, t.merchant_id, t.late \
-         FROM incoming_transfers t WHERE {SCOPE} ORDER BY t.id DESC LIMIT $5"
+        "SELECT {RECEIPT_COLS} FROM incoming_transfers t WHERE {SCOPE} ORDER BY t.id DESC LIMIT $5"
     );
     let limit = q.limit.unwrap_or(100).clamp(1, 500);
     with_db!(db, p => sqlx::query_as::<_, Receipt>(sqlx::AssertSqlSafe(sql))
@@ -158,11 +166,69 @@ pub async fn stream(
     Ok(Sse::new(futures_util::StreamExt::flatten(stream)).keep_alive(KeepAlive::default()))
 }
 
-#[derive(Clone, Debug, Serialize, ToSchema, sqlx::FromRow)]
-pub struct StallTotal {
-    pub stall_id: Option<i64>,
+/// Money of one day, net of refunds and corrections.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Total {
+    /// Receipts of the day.
     pub count: i64,
+    /// Their sum (đồng).
+    pub received: i64,
+    /// Refunds made that day (đồng).
+    pub refunded: i64,
+    /// Corrections made that day: moved in minus moved out (đồng).
+    pub corrected: i64,
+    /// received − refunded + corrected.
     pub amount: i64,
+}
+
+impl Total {
+    fn add(&mut self, r: &TotalRow) {
+        self.count += r.count;
+        self.received += r.received;
+        self.refunded += r.refunded;
+        self.corrected += r.corrected;
+        self.amount += r.received - r.refunded + r.corrected;
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct MethodTotal {
+    /// transfer, card, ewallet, cash.
+    pub method: String,
+    #[serde(flatten)]
+    pub total: Total,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct StallTotal {
+    /// None: receipts of a merchant not tied to a stall.
+    pub stall_id: Option<i64>,
+    #[serde(flatten)]
+    pub total: Total,
+    /// The same, per payment method (only methods with money that day).
+    pub methods: Vec<MethodTotal>,
+}
+
+/// A day's totals (Asia/Ho_Chi_Minh), per stall, per method and overall.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct DayTotals {
+    /// Unix microseconds, the day's start and end (UTC).
+    pub from: i64,
+    pub to: i64,
+    #[serde(flatten)]
+    pub total: Total,
+    pub stalls: Vec<StallTotal>,
+    pub methods: Vec<MethodTotal>,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+struct TotalRow {
+    stall_id: Option<i64>,
+    method: String,
+    count: i64,
+    received: i64,
+    refunded: i64,
+    corrected: i64,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -198,15 +264,16 @@ pub fn day_bounds(day: Option<&str>) -> Option<(i64, i64)> {
     Some((start, start + DAY_US))
 }
 
-/// Totals per stall for one day (Asia/Ho_Chi_Minh), scoped like the receipts. Every receipt
-/// here came by bank transfer (VietQR); cash sales are not recorded by this part.
+/// Today's (or `day`'s) totals per stall and per payment method, net of refunds and
+/// corrections, scoped like the receipts. A receipt counts on the day it was paid, a refund or
+/// correction on the day it was made (as the ledger moves money), at the stall it was charged to.
 #[utoipa::path(get, path = "/api/v1/receipts/totals", tag = "payments", params(DayQuery),
-    responses((status = 200, body = Vec<StallTotal>)))]
+    responses((status = 200, body = DayTotals), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn totals(
     State(st): State<AppState>,
     caller: Caller,
     Query(d): Query<DayQuery>,
-) -> ApiResult<Json<Vec<StallTotal>>> {
+) -> ApiResult<Json<DayTotals>> {
     let (from, to) = day_bounds(d.day.as_deref()).ok_or_else(|| {
         crate::error::ApiError::validation(vec![crate::error::FieldError::new(
             "day",
@@ -220,20 +287,87 @@ pub async fn totals(
     ))
 }
 
+/// Whether the viewer ($1; NULL = sees all) may see money of this merchant and stall.
+fn visible(merchant: &str, stall: &str) -> String {
+    format!(
+        "($1 IS NULL OR EXISTS (SELECT 1 FROM role_grants g WHERE g.person_id = $1 AND \
+        ((g.role IN ('merchant_owner', 'merchant_cashier') AND g.scope_id = {merchant}) OR \
+         (g.role = 'market_manager' AND EXISTS (SELECT 1 FROM stalls s \
+            WHERE s.id = {stall} AND s.market_id = g.scope_id)))))"
+    )
+}
+
 pub async fn day_totals(
     db: &Db,
     viewer: Option<i64>,
     from: i64,
     to: i64,
-) -> sqlx::Result<Vec<StallTotal>> {
+) -> sqlx::Result<DayTotals> {
+    // One signed movement per receipt, refund, and each side of a correction; summed per stall
+    // and method.
+    let receipts = visible("t.merchant_id", "t.stall_id");
+    let charged = visible("a.from_merchant_id", "a.from_stall_id");
+    let credited = visible("a.to_merchant_id", "a.to_stall_id");
+    let adj = "FROM receipt_adjustments a JOIN incoming_transfers t ON t.id = a.receipt_id \
+        WHERE a.created_at >= $2 AND a.created_at < $3";
     let sql = format!(
-        "SELECT t.stall_id, COUNT(*) AS count, CAST(SUM(t.amount) AS BIGINT) AS amount \
-         FROM incoming_transfers t WHERE {SCOPE} AND t.occurred_at >= $5 AND t.occurred_at < $6 \
-         GROUP BY t.stall_id ORDER BY t.stall_id"
+        "SELECT stall_id, method, CAST(SUM(n) AS BIGINT) AS count, \
+           CAST(SUM(received) AS BIGINT) AS received, CAST(SUM(refunded) AS BIGINT) AS refunded, \
+           CAST(SUM(corrected) AS BIGINT) AS corrected FROM ( \
+         SELECT t.stall_id AS stall_id, t.method AS method, 1 AS n, t.amount AS received, \
+           0 AS refunded, 0 AS corrected FROM incoming_transfers t \
+           WHERE t.direction = 'in' AND {receipts} AND t.occurred_at >= $2 AND t.occurred_at < $3 \
+         UNION ALL SELECT a.from_stall_id, t.method, 0, 0, a.amount, 0 {adj} \
+           AND a.kind = 'refund' AND {charged} \
+         UNION ALL SELECT a.from_stall_id, t.method, 0, 0, 0, -a.amount {adj} \
+           AND a.kind = 'correction' AND {charged} \
+         UNION ALL SELECT a.to_stall_id, t.method, 0, 0, 0, a.amount {adj} \
+           AND a.kind = 'correction' AND {credited} \
+         ) m GROUP BY stall_id, method ORDER BY stall_id, method"
     );
-    let none: Option<i64> = None;
-    with_db!(db, p => sqlx::query_as::<_, StallTotal>(sqlx::AssertSqlSafe(sql))
-        .bind(none).bind(none).bind(none).bind(viewer).bind(from).bind(to).fetch_all(p).await)
+    let rows: Vec<TotalRow> = with_db!(db, p => sqlx::query_as::<_, TotalRow>(
+        sqlx::AssertSqlSafe(sql)).bind(viewer).bind(from).bind(to).fetch_all(p).await)?;
+    let mut out = DayTotals {
+        from,
+        to,
+        total: Total::default(),
+        stalls: Vec::new(),
+        methods: Vec::new(),
+    };
+    for r in &rows {
+        out.total.add(r);
+        match out.stalls.last_mut() {
+            Some(s) if s.stall_id == r.stall_id => {}
+            _ => out.stalls.push(StallTotal {
+                stall_id: r.stall_id,
+                total: Total::default(),
+                methods: Vec::new(),
+            }),
+        }
+        let stall = out.stalls.last_mut().expect("pushed");
+        stall.total.add(r);
+        let mut t = Total::default();
+        t.add(r);
+        stall.methods.push(MethodTotal {
+            method: r.method.clone(),
+            total: t,
+        });
+        match out.methods.iter_mut().find(|m| m.method == r.method) {
+            Some(m) => m.total.add(r),
+            None => {
+                let mut t = Total::default();
+                t.add(r);
+                out.methods.push(MethodTotal {
+                    method: r.method.clone(),
+                    total: t,
+                });
+            }
+        }
+    }
+    out.methods.sort_by_key(|m| {
+        super::direct::Method::parse(&m.method).map_or(usize::MAX, |x| x as usize)
+    });
+    Ok(out)
 }
 
 const LIVE_JS: &str = include_str!("../../assets/live.js");
@@ -256,29 +390,50 @@ pub async fn live_page(
         viewer,
     )
     .await?;
-    let sum: i64 = totals.iter().map(|t| t.amount).sum();
+    let label = super::direct::Method::label_vi;
     let body = crate::web::layout_for(
         &caller,
         "Tiền về",
         html! {
             h1 { "Tiền về hôm nay" }
             div.cards {
-                div.card { span.num #today-total { (super::dong(sum)) " đ" } span { "tổng hôm nay" } }
-                div.card { span.num #today-count { (totals.iter().map(|t| t.count).sum::<i64>()) } span { "giao dịch" } }
+                div.card { span.num #today-total { (super::dong(totals.total.amount)) " đ" } span { "thực nhận hôm nay" } }
+                div.card { span.num #today-count { (totals.total.count) } span { "giao dịch" } }
+                @if totals.total.refunded > 0 {
+                    div.card { span.num #today-refunded { (super::dong(totals.total.refunded)) " đ" } span { "đã hoàn" } }
+                }
             }
             label.inline { input #speak type="checkbox"; " Đọc to khi có tiền về" }
+            h2 { "Theo hình thức" }
+            div.table-wrap { table #methods {
+                thead { tr { th { "Hình thức" } th { "Số giao dịch" } th { "Đã hoàn (đ)" } th { "Thực nhận (đ)" } } }
+                tbody { @for m in &totals.methods {
+                    tr { td { (label(&m.method)) } td.num { (m.total.count) } td.num { (super::dong(m.total.refunded)) } td.num { (super::dong(m.total.amount)) } }
+                } }
+            } }
             h2 { "Theo quầy" }
             div.table-wrap { table #totals {
-                thead { tr { th { "Quầy" } th { "Số giao dịch" } th { "Số tiền (đ)" } } }
-                tbody { @for t in &totals {
-                    tr { td { (t.stall_id.map_or("—".to_string(), |s| format!("#{s}"))) } td.num { (t.count) } td.num { (super::dong(t.amount)) } }
+                thead { tr { th { "Quầy" } th { "Hình thức" } th { "Số giao dịch" } th { "Thực nhận (đ)" } } }
+                tbody { @for t in &totals.stalls {
+                    @for (i, m) in t.methods.iter().enumerate() {
+                        tr {
+                            td { @if i == 0 { (t.stall_id.map_or("—".to_string(), |s| format!("#{s}"))) } }
+                            td { (label(&m.method)) }
+                            td.num { (m.total.count) }
+                            td.num { (super::dong(m.total.amount)) }
+                        }
+                    }
+                    @if t.methods.len() > 1 {
+                        tr.sum { td {} td { "Cộng" } td.num { (t.total.count) } td.num { strong { (super::dong(t.total.amount)) } } }
+                    }
                 } }
             } }
             h2 { "Giao dịch mới nhất" }
             ul #receipts {
                 @for r in &recent {
-                    li { strong { (super::dong(r.amount)) " đ" } " · " (crate::web::local_time(r.occurred_at)) " · " (r.description)
-                        @if r.late { " " span.tag { "trễ hạn" } } }
+                    li { strong { (super::dong(r.amount)) " đ" } " · " (label(&r.method)) " · " (crate::web::local_time(r.occurred_at)) " · " (r.description)
+                        @if r.late { " " span.tag { "trễ hạn" } }
+                        @if r.refunded > 0 { " " span.tag { "đã hoàn " (super::dong(r.refunded)) " đ" } } }
                 }
             }
             script { (PreEscaped(LIVE_JS)) }
@@ -305,11 +460,11 @@ mod tests {
 
 /// Unmatched receipts (no reference, no known account): administrators assign them to a stall.
 pub async fn unmatched(db: &Db) -> sqlx::Result<Vec<Receipt>> {
-    with_db!(db, p => sqlx::query_as::<_, Receipt>(
-        "SELECT t.id, t.provider, t.amount, t.description, t.reference, t.occurred_at, \
-         t.match_kind, t.payment_request_id, t.stall_id, t.merchant_id, t.late \
-         FROM incoming_transfers t WHERE t.match_kind = 'unmatched' ORDER BY t.id")
-        .fetch_all(p).await)
+    let sql = format!(
+        "SELECT {RECEIPT_COLS} FROM incoming_transfers t WHERE t.match_kind = 'unmatched' \
+         ORDER BY t.id"
+    );
+    with_db!(db, p => sqlx::query_as::<_, Receipt>(sqlx::AssertSqlSafe(sql)).fetch_all(p).await)
 }
 
 #[derive(Deserialize, Serialize, ToSchema)]

@@ -3,12 +3,16 @@
 //! signature scheme, deduplicated by the provider's transaction id, matched to a request or a
 //! stall), and the merchant's live view.
 
+pub mod adjust;
+pub mod direct;
 pub mod live;
 pub mod notify;
 pub mod posting;
 pub mod requests;
 pub mod statements;
 pub mod writer;
+
+pub use direct::{DirectReceipt, Method, record_direct};
 
 /// `35000` → `35.000` (Vietnamese thousands separator).
 pub fn dong(amount: i64) -> String {

@@ -15,11 +15,19 @@ pub const LEDGER_VND: u32 = 704;
 /// Chart of accounts.
 pub const CODE_CLEARING: u16 = 1100;
 pub const CODE_MERCHANT_RECEIPTS: u16 = 2100;
-/// Transfer reason: a receipt at a stall.
+/// Transfer reasons: a receipt at a stall, a refund, and the two halves of a correction.
 pub const CODE_RECEIPT: u16 = 1;
+pub const CODE_REFUND: u16 = 2;
+pub const CODE_CORRECTION_REVERSAL: u16 = 3;
+pub const CODE_CORRECTION: u16 = 4;
 const BATCH: i64 = 2000;
 
-// Id spaces, high bits: 1 = clearing accounts, 2 = merchant accounts, 3 = receipt transfers.
+/// The clearing account a receipt came through: its provider (or `statement`) for bank
+/// transfers, its method (`card`, `ewallet`, `cash`) for direct receipts.
+const CLEARING_SOURCE: &str = "CASE WHEN t.method = 'transfer' THEN t.provider ELSE t.method END";
+
+// Id spaces, high bits: 1 = clearing accounts, 2 = merchant accounts, 3 = receipt transfers,
+// 4 = refunds, 5 = correction reversals, 6 = corrections' new transfers (low bits: the row id).
 pub fn clearing_account_id(source: &str) -> u128 {
     let n = source
         .bytes()
@@ -36,6 +44,26 @@ pub fn receipt_transfer_id(receipt_id: i64) -> u128 {
     3 << 120 | u128::from(receipt_id.unsigned_abs())
 }
 
+pub fn refund_transfer_id(adjustment_id: i64) -> u128 {
+    4 << 120 | u128::from(adjustment_id.unsigned_abs())
+}
+
+pub fn reversal_transfer_id(adjustment_id: i64) -> u128 {
+    5 << 120 | u128::from(adjustment_id.unsigned_abs())
+}
+
+pub fn correction_transfer_id(adjustment_id: i64) -> u128 {
+    6 << 120 | u128::from(adjustment_id.unsigned_abs())
+}
+
+fn merchant_account(merchant: i64) -> Account {
+    account(
+        merchant_account_id(merchant),
+        CODE_MERCHANT_RECEIPTS,
+        merchant.unsigned_abs(),
+    )
+}
+
 fn account(id: u128, code: u16, user: u64) -> Account {
     Account {
         id,
@@ -48,21 +76,20 @@ fn account(id: u128, code: u16, user: u64) -> Account {
 
 /// Posts up to one batch of unposted receipts; returns how many were posted.
 pub async fn post_pending(db: &Db, store: &LedgerStore) -> anyhow::Result<usize> {
+    let sql = format!(
+        "SELECT t.id, {CLEARING_SOURCE}, t.merchant_id, t.amount FROM incoming_transfers t \
+         WHERE t.ledger_posted = $1 AND t.direction = 'in' AND t.merchant_id IS NOT NULL \
+         ORDER BY t.id LIMIT $2"
+    );
     let rows: Vec<(i64, String, i64, i64)> = with_db!(db, p => sqlx::query_as(
-        "SELECT id, provider, merchant_id, amount FROM incoming_transfers WHERE ledger_posted = $1 \
-         AND direction = 'in' AND merchant_id IS NOT NULL ORDER BY id LIMIT $2")
-        .bind(false).bind(BATCH).fetch_all(p).await)?;
+        sqlx::AssertSqlSafe(sql)).bind(false).bind(BATCH).fetch_all(p).await)?;
     if rows.is_empty() {
         return Ok(0);
     }
     let mut accounts: Vec<Account> = Vec::new();
     for (_, source, merchant, _) in &rows {
         let c = account(clearing_account_id(source), CODE_CLEARING, 0);
-        let m = account(
-            merchant_account_id(*merchant),
-            CODE_MERCHANT_RECEIPTS,
-            merchant.unsigned_abs(),
-        );
+        let m = merchant_account(*merchant);
         for a in [c, m] {
             if !accounts.iter().any(|x| x.id == a.id) {
                 accounts.push(a);
@@ -113,6 +140,120 @@ pub async fn post_pending(db: &Db, store: &LedgerStore) -> anyhow::Result<usize>
     Ok(rows.len() - refused.len())
 }
 
+/// Posts up to one batch of refunds and corrections whose receipt is already posted; returns
+/// how many were posted. Refund: debit the merchant, credit the clearing account. Correction:
+/// reversal (debit the old merchant, credit clearing) and new transfer (debit clearing, credit
+/// the new merchant), in one request, so one batch transaction commits both.
+pub async fn post_adjustments(db: &Db, store: &LedgerStore) -> anyhow::Result<usize> {
+    type Row = (
+        i64,
+        i64,
+        String,
+        i64,
+        Option<i64>,
+        i64,
+        Option<i64>,
+        Option<i64>,
+        String,
+    );
+    let sql = format!(
+        "SELECT a.id, a.receipt_id, a.kind, a.from_merchant_id, a.from_stall_id, a.amount, \
+         a.to_merchant_id, a.to_stall_id, {CLEARING_SOURCE} FROM receipt_adjustments a \
+         JOIN incoming_transfers t ON t.id = a.receipt_id \
+         WHERE a.ledger_posted = $1 AND t.ledger_posted = $2 ORDER BY a.id LIMIT $3"
+    );
+    let rows: Vec<Row> = with_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(false).bind(true).bind(BATCH).fetch_all(p).await)?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let mut accounts: Vec<Account> = Vec::new();
+    let mut transfers: Vec<Transfer> = Vec::new();
+    // Which row each transfer belongs to.
+    let mut owner: Vec<usize> = Vec::new();
+    for (i, (id, receipt, kind, from, from_stall, amount, to, to_stall, source)) in
+        rows.iter().enumerate()
+    {
+        let clearing = clearing_account_id(source);
+        let mut wanted = vec![account(clearing, CODE_CLEARING, 0), merchant_account(*from)];
+        let transfer =
+            |id: u128, debit: u128, credit: u128, code: u16, stall: Option<i64>| Transfer {
+                id,
+                debit_account_id: debit,
+                credit_account_id: credit,
+                amount: amount.unsigned_abs(),
+                user_data_64: receipt.unsigned_abs(),
+                user_data_32: stall.map_or(0, |s| u32::try_from(s).unwrap_or(0)),
+                ledger: LEDGER_VND,
+                code,
+                ..Transfer::default()
+            };
+        match (kind.as_str(), to) {
+            ("refund", _) => {
+                transfers.push(transfer(
+                    refund_transfer_id(*id),
+                    merchant_account_id(*from),
+                    clearing,
+                    CODE_REFUND,
+                    *from_stall,
+                ));
+                owner.push(i);
+            }
+            ("correction", Some(to)) => {
+                wanted.push(merchant_account(*to));
+                transfers.push(transfer(
+                    reversal_transfer_id(*id),
+                    merchant_account_id(*from),
+                    clearing,
+                    CODE_CORRECTION_REVERSAL,
+                    *from_stall,
+                ));
+                transfers.push(transfer(
+                    correction_transfer_id(*id),
+                    clearing,
+                    merchant_account_id(*to),
+                    CODE_CORRECTION,
+                    *to_stall,
+                ));
+                owner.extend([i, i]);
+            }
+            _ => anyhow::bail!("adjustment {id}: unknown kind {kind}"),
+        }
+        for a in wanted {
+            if !accounts.iter().any(|x| x.id == a.id) {
+                accounts.push(a);
+            }
+        }
+    }
+    let failed = store.submit_accounts(accounts).await?;
+    if let Some((_, r)) = failed
+        .iter()
+        .find(|(_, r)| *r != CreateAccountResult::Exists)
+    {
+        anyhow::bail!("ledger refused an account: {r:?}");
+    }
+    let failed = store.submit_transfers(transfers).await?;
+    let mut refused: Vec<usize> = Vec::new();
+    for (i, r) in &failed {
+        if *r != CreateTransferResult::Exists {
+            tracing::error!(adjustment = rows[owner[*i]].0, result = ?r, "ledger refused an adjustment");
+            refused.push(owner[*i]);
+        }
+    }
+    let mut tx = db.begin().await?;
+    for (i, (id, ..)) in rows.iter().enumerate() {
+        if !refused.contains(&i) {
+            tx.execute(
+                "UPDATE receipt_adjustments SET ledger_posted = $2 WHERE id = $1",
+                &[crate::db::Arg::I64(*id), crate::db::Arg::Bool(true)],
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(rows.len() - refused.len())
+}
+
 /// Posts in the background: shortly after each receipt, and every second anyway.
 pub fn spawn_sweeper(
     db: Db,
@@ -128,6 +269,18 @@ pub fn spawn_sweeper(
                     Ok(_) => break,
                     Err(e) => {
                         tracing::warn!(error = %e, "posting receipts to the ledger failed; will retry");
+                        break;
+                    }
+                }
+            }
+            // Adjustments after their receipts: a refund never reaches the ledger before the
+            // receipt it refunds.
+            loop {
+                match post_adjustments(&db, &store).await {
+                    Ok(n) if n as i64 == BATCH => continue,
+                    Ok(_) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "posting refunds to the ledger failed; will retry");
                         break;
                     }
                 }

@@ -41,7 +41,7 @@ pub struct PaymentRequest {
     pub expires_at: i64,
 }
 
-const COLS: &str = "id, reference, kind, stall_id, merchant_id, bank_bin, account_number, \
+pub(crate) const COLS: &str = "id, reference, kind, stall_id, merchant_id, bank_bin, account_number, \
     amount, paid_amount, status, description, payload, created_at, expires_at";
 
 #[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]

@@ -198,17 +198,27 @@ pub async fn reconcile_route(
     Query(q): Query<StatementQuery>,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<Reconciliation>> {
-    let (from, to) = range(&q)?;
-    let lines: Vec<StatementLine> = parse(&body)?
+    Ok(Json(reconcile_statement(&st.db, &q, &body).await?))
+}
+
+/// Parses a statement and compares its lines in the date range with the transfers reported to
+/// this account. Changes nothing.
+pub async fn reconcile_statement(
+    db: &crate::db::Db,
+    q: &StatementQuery,
+    csv: &[u8],
+) -> ApiResult<Reconciliation> {
+    let (from, to) = range(q)?;
+    let lines: Vec<StatementLine> = parse(csv)?
         .into_iter()
         .filter(|l| (from..to).contains(&(l.time * 1_000_000)))
         .collect();
-    let reported: Vec<Reported> = with_db!(&st.db, p => sqlx::query_as(
+    let reported: Vec<Reported> = with_db!(db, p => sqlx::query_as(
         "SELECT id, provider, provider_tx_id, bank_reference, amount, occurred_at \
          FROM incoming_transfers WHERE account_number = $1 AND direction = 'in' \
          AND occurred_at >= $2 AND occurred_at < $3 ORDER BY occurred_at")
         .bind(q.account.trim()).bind(from).bind(to).fetch_all(p).await)?;
-    Ok(Json(reconcile(lines, reported)))
+    Ok(reconcile(lines, reported))
 }
 
 #[derive(Deserialize, Serialize, ToSchema)]
@@ -236,20 +246,39 @@ pub async fn post_lines(
 ) -> ApiResult<Json<Posted>> {
     caller.person()?;
     let p: PostLines = parse_json(&body)?;
+    let posted = post_statement_lines(&st.db, &p.account, &p.lines).await?;
+    if posted.posted > 0 {
+        let _ = st.post_receipts.try_send(());
+    }
+    Ok(Json(posted))
+}
+
+/// Records statement lines as incoming transfers of `account` (source `statement`,
+/// deduplicated by the bank's transaction id: posting a line again changes nothing) and matches
+/// them like notifications. Every line is checked before any is recorded.
+pub async fn post_statement_lines(
+    db: &crate::db::Db,
+    account: &str,
+    lines: &[StatementLine],
+) -> ApiResult<Posted> {
+    if account.trim().is_empty()
+        || lines
+            .iter()
+            .any(|l| l.amount <= 0 || l.transaction_id.trim().is_empty())
+    {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "lines",
+            "bad_line",
+            "Mỗi dòng cần mã giao dịch và số tiền dương, và cần số tài khoản",
+            "Each line needs an id and a positive amount, and the account is required",
+        )]));
+    }
     let (mut posted, mut already) = (0, 0);
-    for l in &p.lines {
-        if l.amount <= 0 || l.transaction_id.trim().is_empty() {
-            return Err(ApiError::validation(vec![FieldError::new(
-                "lines",
-                "bad_line",
-                "Mỗi dòng cần mã giao dịch và số tiền dương",
-                "Each line needs an id and a positive amount",
-            )]));
-        }
+    for l in lines {
         let n = banknotify::Notification {
             provider: banknotify::Provider::Casso,
             provider_tx_id: l.transaction_id.trim().to_string(),
-            account_number: p.account.trim().to_string(),
+            account_number: account.trim().to_string(),
             virtual_account: None,
             bank_bin: None,
             bank_name: None,
@@ -266,12 +295,188 @@ pub async fn post_lines(
             is_test: false,
             raw: serde_json::to_value(l).unwrap_or_default(),
         };
-        match super::notify::record_from(&st.db, "statement", &n).await? {
+        match super::notify::record_from(db, "statement", &n).await? {
             Some(_) => posted += 1,
             None => already += 1,
         }
     }
-    Ok(Json(Posted { posted, already }))
+    Ok(Posted { posted, already })
+}
+
+#[derive(Deserialize, Default)]
+pub struct StatementForm {
+    #[serde(default)]
+    pub account: String,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    #[serde(default)]
+    pub csv: String,
+}
+
+fn today() -> String {
+    let now = crate::web::local_time(crate::db::now_micros());
+    format!("{}-{}-{}", &now[6..10], &now[3..5], &now[0..2])
+}
+
+const STATEMENT_JS: &str = "document.getElementById('csv-file').addEventListener('change', \
+    function (e) { var f = e.target.files[0]; if (!f) return; var r = new FileReader(); \
+    r.onload = function () { document.getElementById('csv').value = r.result; }; \
+    r.readAsText(f, 'utf-8'); });";
+
+/// The upload form (the file is read into the text box by the browser, or pasted).
+fn statement_form(caller: &Caller, f: &StatementForm, error: Option<&ApiError>) -> maud::Markup {
+    use maud::html;
+    html! {
+        @if let Some(e) = error {
+            div.notice.error {
+                p { (e.body.message_vi) }
+                @if let Some(list) = e.body.details.get("errors").and_then(|v| v.as_array()) {
+                    ul { @for x in list { li {
+                        (x.get("field").and_then(|v| v.as_str()).unwrap_or("")) ": "
+                        (x.get("message_vi").and_then(|v| v.as_str()).unwrap_or(""))
+                    } } }
+                }
+            }
+        }
+        form.card method="post" action="/statements" {
+            (crate::web::csrf_input(caller))
+            label { "Số tài khoản" input type="text" name="account" required value=(f.account); }
+            label { "Từ ngày" input type="date" name="from" required value=(f.from); }
+            label { "Đến ngày" input type="date" name="to" required value=(f.to); }
+            label { "Tệp sao kê (CSV)" input #csv-file type="file" accept=".csv,text/csv"; }
+            label { "Nội dung sao kê (CSV: mã giao dịch, thời gian, số tiền, nội dung)"
+                textarea #csv name="csv" rows="8" required { (f.csv) } }
+            button type="submit" { "Đối chiếu" }
+        }
+        script { (maud::PreEscaped(STATEMENT_JS)) }
+    }
+}
+
+fn page(caller: &Caller, body: maud::Markup) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    crate::web::layout_for(caller, "Đối chiếu sao kê", body).into_response()
+}
+
+/// `/statements`: the form to reconcile a bank statement (administrators).
+pub async fn statements_page(caller: Caller) -> axum::response::Response {
+    let f = StatementForm {
+        from: today(),
+        to: today(),
+        ..Default::default()
+    };
+    page(
+        &caller,
+        maud::html! {
+            h1 { "Đối chiếu sao kê ngân hàng" }
+            p { "Tải sao kê của một tài khoản để tìm giao dịch ngân hàng chưa báo về Halong và ngược lại." }
+            (statement_form(&caller, &f, None))
+        },
+    )
+}
+
+fn query_of(f: &StatementForm) -> StatementQuery {
+    StatementQuery {
+        account: f.account.trim().to_string(),
+        from: f.from.trim().to_string(),
+        to: f.to.trim().to_string(),
+    }
+}
+
+/// Shows the differences and, when the statement has lines Halong lacks, a confirm button.
+pub async fn statements_preview(
+    State(st): State<AppState>,
+    caller: Caller,
+    axum::extract::Form(f): axum::extract::Form<StatementForm>,
+) -> Result<axum::response::Response, crate::web::WebError> {
+    use axum::response::IntoResponse;
+    use maud::html;
+    let r = match reconcile_statement(&st.db, &query_of(&f), f.csv.as_bytes()).await {
+        Ok(r) => r,
+        Err(e) if e.status.is_client_error() => {
+            let status = e.status;
+            let body = html! {
+                h1 { "Đối chiếu sao kê ngân hàng" }
+                (statement_form(&caller, &f, Some(&e)))
+            };
+            return Ok((status, page(&caller, body)).into_response());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let dong = super::dong;
+    let body = html! {
+        h1 { "Kết quả đối chiếu" }
+        p { "Tài khoản " strong { (f.account.trim()) } ", từ " (f.from) " đến " (f.to) "." }
+        div.cards {
+            div.card { span.num #matched { (r.matched) } span { "dòng khớp" } }
+            div.card { span.num #missing-in-halong { (r.missing_in_halong.len()) } span { "thiếu ở Halong" } }
+            div.card { span.num #missing-in-statement { (r.missing_in_statement.len()) } span { "thiếu trên sao kê" } }
+        }
+        h2 { "Có trên sao kê, Halong chưa nhận được thông báo" }
+        @if r.missing_in_halong.is_empty() {
+            p { "Không có." }
+        } @else {
+            div.table-wrap { table #missing-halong {
+                thead { tr { th { "Mã giao dịch" } th { "Thời gian" } th { "Số tiền (đ)" } th { "Nội dung" } } }
+                tbody { @for l in &r.missing_in_halong {
+                    tr { td { (l.transaction_id) } td { (crate::web::local_time(l.time * 1_000_000)) } td.num { (dong(l.amount)) } td { (l.description) } }
+                } }
+            } }
+            form.card method="post" action="/statements/confirm" {
+                (crate::web::csrf_input(&caller))
+                input type="hidden" name="account" value=(f.account);
+                input type="hidden" name="from" value=(f.from);
+                input type="hidden" name="to" value=(f.to);
+                textarea hidden name="csv" { (f.csv) }
+                p { "Ghi " (r.missing_in_halong.len()) " giao dịch này vào Halong (ghi lại lần nữa không tạo trùng)." }
+                button type="submit" { "Xác nhận ghi các giao dịch thiếu" }
+            }
+        }
+        h2 { "Halong đã nhận, sao kê không có" }
+        @if r.missing_in_statement.is_empty() {
+            p { "Không có." }
+        } @else {
+            p { "Cần kiểm tra lại với ngân hàng." }
+            div.table-wrap { table #missing-statement {
+                thead { tr { th { "Mã" } th { "Nguồn" } th { "Thời gian" } th { "Số tiền (đ)" } } }
+                tbody { @for x in &r.missing_in_statement {
+                    tr { td { (x.bank_reference.as_deref().unwrap_or(&x.provider_tx_id)) } td { (x.provider) } td { (crate::web::local_time(x.occurred_at)) } td.num { (dong(x.amount)) } }
+                } }
+            } }
+        }
+        p { a href="/statements" { "Đối chiếu sao kê khác" } }
+    };
+    Ok(page(&caller, body))
+}
+
+/// Posts what the statement has and Halong lacks, recomputed from the statement itself (so a
+/// second confirmation finds nothing missing and posts nothing).
+pub async fn statements_confirm(
+    State(st): State<AppState>,
+    caller: Caller,
+    axum::extract::Form(f): axum::extract::Form<StatementForm>,
+) -> Result<axum::response::Response, crate::web::WebError> {
+    let r = reconcile_statement(&st.db, &query_of(&f), f.csv.as_bytes()).await?;
+    let posted = if r.missing_in_halong.is_empty() {
+        Posted {
+            posted: 0,
+            already: 0,
+        }
+    } else {
+        post_statement_lines(&st.db, &f.account, &r.missing_in_halong).await?
+    };
+    if posted.posted > 0 {
+        let _ = st.post_receipts.try_send(());
+    }
+    let body = maud::html! {
+        h1 { "Đã ghi giao dịch từ sao kê" }
+        p #posted { "Đã ghi mới " strong { (posted.posted) } " giao dịch"
+            @if posted.already > 0 { ", " (posted.already) " giao dịch đã có từ trước" } "." }
+        @if posted.posted == 0 { p { "Không có gì mới để ghi: sao kê đã khớp với Halong." } }
+        p { a href="/live" { "Xem tiền về" } " · " a href="/statements" { "Đối chiếu sao kê khác" } }
+    };
+    Ok(page(&caller, body))
 }
 
 #[cfg(test)]

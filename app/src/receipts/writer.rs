@@ -1,16 +1,17 @@
-//! Group commit for bank notifications. Handlers verify and match a notification themselves
-//! (reads only), then hand it to this one writer task per process, which gathers what arrives
-//! within a couple of milliseconds and stores the whole group in one transaction — one durable
-//! commit (one fsync on SQLite) for many notifications. Each handler answers its provider only
-//! after that commit, so a 2xx still means "stored". Deduplication stays in the database (the
-//! unique provider transaction id), so several servers may write at once.
+//! Group commit for bank notifications. Handlers verify a notification (signature, format) and
+//! hand it to this one writer task per process, which gathers what arrives within a couple of
+//! milliseconds, matches the whole group with three batched reads (`notify::match_batch`: requests
+//! by reference, open requests of the receiving accounts, the accounts' stalls) and stores it in
+//! one transaction — one durable commit (one fsync on SQLite) for many notifications. Each handler
+//! answers its provider only after that commit, so a 2xx still means "stored". Deduplication stays
+//! in the database (the unique provider transaction id), so several servers may write at once.
 
 use std::time::Duration;
 
 use banknotify::Notification;
 use tokio::sync::{mpsc, oneshot};
 
-use super::notify::{Matched, store_batch};
+use super::notify::{Matched, match_batch, store_batch};
 use crate::db::Db;
 
 /// How long the writer waits for more notifications after the first of a group.
@@ -22,7 +23,6 @@ const QUEUE_MAX: usize = 4096;
 
 struct Job {
     n: Notification,
-    m: Matched,
     reply: oneshot::Sender<Result<bool, String>>,
 }
 
@@ -38,12 +38,12 @@ impl ReceiptWriter {
         ReceiptWriter { sender }
     }
 
-    /// Stores one notification with its match; Ok(true) when it was new, Ok(false) when the
+    /// Matches and stores one notification; Ok(true) when it was new, Ok(false) when the
     /// provider's transaction was already stored. Returns after the commit.
-    pub async fn store(&self, n: Notification, m: Matched) -> anyhow::Result<bool> {
+    pub async fn store(&self, n: Notification) -> anyhow::Result<bool> {
         let (reply, answer) = oneshot::channel();
         self.sender
-            .send(Job { n, m, reply })
+            .send(Job { n, reply })
             .await
             .map_err(|_| anyhow::anyhow!("receipt writer stopped"))?;
         answer
@@ -63,10 +63,9 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
                 _ => break,
             }
         }
-        let items: Vec<(&Notification, &Matched)> = jobs.iter().map(|j| (&j.n, &j.m)).collect();
         // Nothing is answered before the commit; a failed group answers every member with the
         // error and the providers retry (deduplication makes the retry safe).
-        let outcome = store_batch(&db, &items).await.map_err(|e| e.to_string());
+        let outcome = store_group(&db, &jobs).await.map_err(|e| e.to_string());
         for (i, job) in jobs.into_iter().enumerate() {
             let answer = match &outcome {
                 Ok(inserted) => Ok(inserted[i]),
@@ -75,4 +74,12 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
             let _ = job.reply.send(answer);
         }
     }
+}
+
+/// Matches the whole group with a few batched reads, then stores it in one transaction.
+async fn store_group(db: &Db, jobs: &[Job]) -> sqlx::Result<Vec<bool>> {
+    let ns: Vec<&Notification> = jobs.iter().map(|j| &j.n).collect();
+    let matched: Vec<Matched> = match_batch(db, &ns).await?;
+    let items: Vec<(&Notification, &Matched)> = ns.into_iter().zip(matched.iter()).collect();
+    store_batch(db, &items).await
 }
