@@ -126,8 +126,9 @@ async fn run() {
         let (db, signer, cart) = (db.clone(), signer.clone(), cart.clone());
         tasks.push(tokio::spawn(async move {
             for i in 0..n / registers {
-                let (sale, _) = store::insert_sale(
+                issue::sell(
                     &db,
+                    Some(&signer),
                     &NewSale {
                         register_id: reg.id,
                         merchant_id: reg.merchant_id,
@@ -141,12 +142,10 @@ async fn run() {
                         status: "paid",
                         created_by: None,
                     },
+                    false,
                 )
                 .await
                 .unwrap();
-                issue::issue_sale(&db, Some(&signer), &sale, false)
-                    .await
-                    .unwrap();
             }
         }));
     }

@@ -574,3 +574,59 @@ async fn receipt_pages_pdf_and_public_lookup() {
         .unwrap();
     assert!(xml.contains("<HDon") && xml.contains("SignatureValue"));
 }
+
+#[tokio::test]
+async fn an_invoice_left_unsigned_by_a_crash_is_signed_by_the_sweep() {
+    let s = shop().await;
+    let p = product(&s, "Mực khô", 800_000, "8%").await;
+    let reg = register(&s, "Quầy A-1").await;
+    let (_, sale) = post(
+        &s.owner,
+        &s.app,
+        &format!("/api/v1/registers/{reg}/sales"),
+        &json!({"client_key": "c1", "method": "cash", "lines": [{"product_id": p, "quantity": 1}]}),
+    )
+    .await;
+    let id = sale["invoice"]["id"].as_i64().unwrap();
+    let state = &s.app.running.as_ref().unwrap().state;
+    // As if the process died between the commit and the signature.
+    match &state.db {
+        halong::db::Db::Sqlite(p) => sqlx::query("UPDATE invoices SET signed_xml = ''")
+            .execute(p)
+            .await
+            .map(|_| ())
+            .unwrap(),
+        halong::db::Db::Pg(p) => sqlx::query("UPDATE invoices SET signed_xml = ''")
+            .execute(p)
+            .await
+            .map(|_| ())
+            .unwrap(),
+    }
+    let r = s
+        .owner
+        .get(s.app.url(&format!("/api/v1/invoices/{id}/xml")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        404,
+        "no unsigned invoice is handed out as signed"
+    );
+    let signed =
+        halong::invoices::issue::sign_unsigned(&state.db, state.invoice_signer.as_deref().unwrap())
+            .await
+            .unwrap();
+    assert_eq!(signed, 1);
+    let xml = s
+        .owner
+        .get(s.app.url(&format!("/api/v1/invoices/{id}/xml")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let reports = einvoice::verify_signatures(&xml, &einvoice::VerifyOptions::default()).unwrap();
+    assert!(!reports.is_empty() && reports.iter().all(|r| r.is_valid()));
+}

@@ -3,7 +3,7 @@
 //! and invoices already issued. Demo-marked like the rest of the demo province.
 
 use super::store::{self, NewProduct, NewRegister, NewSale};
-use super::{CartLine, Register};
+use super::{CartLine, Register, issue};
 use crate::db::Db;
 use crate::demo::Rng;
 use crate::places::Places;
@@ -135,9 +135,10 @@ async fn sell(
     let taxpayer = store::taxpayer(db, register.merchant_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("demo taxpayer"))?;
-    let total = super::issue::check(&merchant, &taxpayer, cart, None)?;
-    let (sale, _) = store::insert_sale(
+    let total = issue::check(&merchant, &taxpayer, cart, None)?;
+    issue::sell(
         db,
+        Some(signer),
         &NewSale {
             register_id: register.id,
             merchant_id: register.merchant_id,
@@ -151,9 +152,9 @@ async fn sell(
             status: "paid",
             created_by: None,
         },
+        true,
     )
     .await?;
-    super::issue::issue_sale(db, Some(signer), &sale, true).await?;
     Ok(())
 }
 

@@ -176,40 +176,40 @@ fn validated(inv: &Invoice) -> Result<(), IssueError> {
     }
 }
 
-/// Issues the invoice of a sale, once: a second call returns the first invoice. The number
-/// is taken by the UPDATE that opens the transaction (so concurrent registers of one seller
-/// queue on that row) and the invoice is inserted before commit, so a failure anywhere
-/// rolls the number back: numbers never skip or repeat.
-pub async fn issue_sale(
+/// Everything an invoice needs besides its number, read before the transaction opens so the
+/// seller's number row stays locked for as short as possible.
+struct Prepared {
+    merchant: Merchant,
+    taxpayer: Taxpayer,
+    cart: Vec<CartLine>,
+    buyer: Option<BuyerInput>,
+    /// The invoice a correction replaces.
+    replaced: Option<(i64, Invoice)>,
+}
+
+async fn prepare(
     db: &Db,
-    signer: Option<&einvoice::SigningKey>,
-    sale: &Sale,
-    is_demo: bool,
-) -> Result<InvoiceRow, IssueError> {
-    if let Some(inv) = store::invoice_of_sale(db, sale.id).await? {
-        return Ok(inv);
-    }
-    let signer = signer.ok_or(IssueError::NoSigner)?;
-    let merchant = crate::register::store::get_merchant(db, sale.merchant_id)
+    merchant_id: i64,
+    cart: &str,
+    buyer: Option<&str>,
+    replaces: Option<i64>,
+) -> Result<Prepared, IssueError> {
+    let merchant = crate::register::store::get_merchant(db, merchant_id)
         .await?
         .ok_or_else(|| IssueError::Invalid("unknown merchant".into()))?;
-    let taxpayer = store::taxpayer(db, sale.merchant_id)
+    let taxpayer = store::taxpayer(db, merchant_id)
         .await?
         .filter(|t| t.mtt_code.is_some())
         .ok_or(IssueError::NotRegistered)?;
     let cart: Vec<CartLine> =
-        serde_json::from_str(&sale.cart).map_err(|e| IssueError::Invalid(e.to_string()))?;
-    let buyer: Option<BuyerInput> = match &sale.buyer {
+        serde_json::from_str(cart).map_err(|e| IssueError::Invalid(e.to_string()))?;
+    let buyer: Option<BuyerInput> = match buyer {
         Some(b) => Some(serde_json::from_str(b).map_err(|e| IssueError::Invalid(e.to_string()))?),
         None => None,
     };
-    let now = now_micros();
-    let at = local_datetime(now);
-    let year = i64::from(at.date.year());
-    // A correction names the invoice it replaces (and tells the authority with a 303).
-    let replaced = match sale.replaces_invoice_id {
+    let replaced = match replaces {
         Some(old) => {
-            let xml = store::signed_xml(db, old)
+            let xml = store::unsigned_xml(db, old)
                 .await?
                 .ok_or_else(|| IssueError::Invalid("unknown invoice to replace".into()))?;
             Some((
@@ -219,22 +219,58 @@ pub async fn issue_sale(
         }
         None => None,
     };
+    Ok(Prepared {
+        merchant,
+        taxpayer,
+        cart,
+        buyer,
+        replaced,
+    })
+}
 
-    let mut tx = db.begin().await?;
+/// An invoice stored but not yet signed: signing (about a millisecond of RSA) happens after
+/// the commit, outside the seller's number lock.
+pub struct Unsigned {
+    pub row: InvoiceRow,
+    xml: String,
+    at: LocalDateTime,
+}
+
+/// Takes the seller's next number, builds, checks and stores the invoice of `sale` (status
+/// `invoiced`), and for a correction marks the old invoice replaced and queues the 303 — all
+/// in the caller's transaction, so a failure anywhere rolls the number back.
+async fn number_and_store(
+    tx: &mut crate::db::Tx,
+    sale: &Sale,
+    p: &Prepared,
+    is_demo: bool,
+) -> Result<Unsigned, IssueError> {
+    let now = now_micros();
+    let at = local_datetime(now);
     let number = tx
         .fetch_i64(
             "INSERT INTO invoice_counters (merchant_id, year, last_number) VALUES ($1, $2, 1) \
-                 ON CONFLICT (merchant_id, year) DO UPDATE \
-                 SET last_number = invoice_counters.last_number + 1 RETURNING last_number",
-            &[Arg::I64(sale.merchant_id), Arg::I64(year)],
+             ON CONFLICT (merchant_id, year) DO UPDATE \
+             SET last_number = invoice_counters.last_number + 1 RETURNING last_number",
+            &[
+                Arg::I64(sale.merchant_id),
+                Arg::I64(i64::from(at.date.year())),
+            ],
         )
         .await?;
     let number = u32::try_from(number)
         .ok()
         .filter(|n| *n <= 99_999_999)
         .ok_or_else(|| IssueError::Invalid("yearly numbers exhausted".into()))?;
-    let mut inv = build(&merchant, &taxpayer, &cart, buyer.as_ref(), number, at)?;
-    if let Some((_, old)) = &replaced {
+    let mut inv = build(
+        &p.merchant,
+        &p.taxpayer,
+        &p.cart,
+        p.buyer.as_ref(),
+        number,
+        at,
+    )?;
+    if let Some((_, old)) = &p.replaced {
         inv.related = Some(einvoice::RelatedInvoice {
             relation: 1,
             source_kind: 1,
@@ -247,52 +283,39 @@ pub async fn issue_sale(
     }
     validated(&inv)?;
     let xml = einvoice::write_invoice(&inv);
-    let signed =
-        einvoice::sign_invoice(&xml, signer, at).map_err(|e| IssueError::Invalid(e.to_string()))?;
     let sql = format!(
         "INSERT INTO invoices (merchant_id, register_id, sale_id, form, symbol, number, year, \
-             code, seller_tax_code, issued_at, total, vat_total, payment_method, has_buyer, \
-             status, tax_status, xml, signed_xml, is_demo, replaces_id) VALUES ($1, $2, $3, $4, \
-             $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'issued', 'pending', $15, $16, $17, $18) \
-             RETURNING {INVOICE_COLS}"
+         code, seller_tax_code, issued_at, total, vat_total, payment_method, has_buyer, \
+         status, tax_status, xml, signed_xml, is_demo, replaces_id) VALUES ($1, $2, $3, $4, \
+         $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'issued', 'pending', $15, '', $16, $17) \
+         RETURNING {INVOICE_COLS}"
     );
     let args = [
         Arg::I64(sale.merchant_id),
         Arg::I64(sale.register_id),
         Arg::I64(sale.id),
-        Arg::I16(taxpayer.form),
+        Arg::I16(p.taxpayer.form),
         Arg::Text(inv.symbol.clone()),
         Arg::I64(i64::from(number)),
         Arg::I32(i32::from(at.date.year())),
         Arg::Text(inv.authority_code.clone().unwrap_or_default()),
-        Arg::Text(merchant.tax_code.clone()),
+        Arg::Text(p.merchant.tax_code.clone()),
         Arg::I64(now),
         Arg::I64(inv.totals.total),
         Arg::I64(inv.totals.tax),
         Arg::Text(sale.method.clone()),
-        Arg::Bool(buyer.is_some()),
-        Arg::Text(xml),
-        Arg::Text(signed),
+        Arg::Bool(p.buyer.is_some()),
+        Arg::Text(xml.clone()),
         Arg::Bool(is_demo),
-        Arg::OptI64(replaced.as_ref().map(|r| r.0)),
+        Arg::OptI64(p.replaced.as_ref().map(|r| r.0)),
     ];
-    let row = match tx.fetch_row::<InvoiceRow>(&sql, &args).await {
-        Ok(r) => r,
-        // Another request issued this sale's invoice first: ours rolls back with its number.
-        Err(e) if crate::db::is_unique_violation(&e) => {
-            drop(tx);
-            return store::invoice_of_sale(db, sale.id)
-                .await?
-                .ok_or(IssueError::Db(e));
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let row = tx.fetch_row::<InvoiceRow>(&sql, &args).await?;
     tx.execute(
         "UPDATE sales SET status = 'invoiced' WHERE id = $1",
         &[Arg::I64(sale.id)],
     )
     .await?;
-    if let Some((old_id, old)) = &replaced {
+    if let Some((old_id, old)) = &p.replaced {
         let n = tx
             .execute(
                 "UPDATE invoices SET status = 'replaced' WHERE id = $1 AND status = 'issued'",
@@ -304,17 +327,15 @@ pub async fn issue_sale(
                 "the invoice was already replaced".into(),
             ));
         }
-        let h = super::sender::header(
-            &merchant.tax_code,
-            einvoice::envelope::code::MTT_ERROR_NOTICE,
-        );
+        let m = &p.merchant;
+        let h = super::sender::header(&m.tax_code, einvoice::envelope::code::MTT_ERROR_NOTICE);
         let notice = einvoice::envelope::ErrorNotice {
             header: h.clone(),
             data_id: "DLTBao".into(),
             notice_kind: 1,
             tax_office: ("22700".into(), "Thuế tỉnh Quảng Ninh".into()),
-            taxpayer_name: merchant.name.clone(),
-            tax_code: merchant.tax_code.clone(),
+            taxpayer_name: m.name.clone(),
+            tax_code: m.tax_code.clone(),
             place: "Quảng Ninh".into(),
             date: at.date,
             invoices: vec![einvoice::envelope::ErrorNoticeInvoice::of(
@@ -323,16 +344,117 @@ pub async fn issue_sale(
                 sale.replace_reason.as_deref().unwrap_or("Thay thế"),
             )],
         };
-        let xml = einvoice::envelope::write_303(&h, &notice);
+        let notice = einvoice::envelope::write_303(&h, &notice);
         tx.execute(
             "INSERT INTO tax_messages (merchant_id, kind, message_id, xml, invoice_count, status, \
              next_attempt_at, created_at, updated_at) VALUES ($1, '303', $2, $3, 1, 'pending', $4, $4, $4)",
-            &[Arg::I64(sale.merchant_id), Arg::Text(h.id.clone()), Arg::Text(xml), Arg::I64(now)],
+            &[Arg::I64(sale.merchant_id), Arg::Text(h.id.clone()), Arg::Text(notice), Arg::I64(now)],
         )
         .await?;
     }
+    Ok(Unsigned { row, xml, at })
+}
+
+/// Signs a stored invoice (seller signature over DLHDon and the signing time) and keeps the
+/// signed XML for buyers.
+async fn sign_and_keep(
+    db: &Db,
+    signer: &einvoice::SigningKey,
+    u: Unsigned,
+) -> Result<InvoiceRow, IssueError> {
+    let signed = einvoice::sign_invoice(&u.xml, signer, u.at)
+        .map_err(|e| IssueError::Invalid(e.to_string()))?;
+    crate::with_db!(db, p => sqlx::query(
+        "UPDATE invoices SET signed_xml = $1 WHERE id = $2 AND signed_xml = ''")
+        .bind(&signed).bind(u.row.id).execute(p).await.map(|_| ()))?;
+    Ok(u.row)
+}
+
+/// Signs invoices a crash left unsigned between their commit and their signature.
+pub async fn sign_unsigned(db: &Db, signer: &einvoice::SigningKey) -> Result<usize, IssueError> {
+    let rows: Vec<(i64, String, i64)> = crate::with_db!(db, p => sqlx::query_as(
+        "SELECT id, xml, issued_at FROM invoices WHERE signed_xml = '' ORDER BY id LIMIT 500")
+        .fetch_all(p).await)?;
+    let n = rows.len();
+    for (id, xml, issued_at) in rows {
+        let Some(row) = store::invoice(db, id).await? else {
+            continue;
+        };
+        let u = Unsigned {
+            row,
+            xml,
+            at: local_datetime(issued_at),
+        };
+        sign_and_keep(db, signer, u).await?;
+    }
+    Ok(n)
+}
+
+/// Issues the invoice of a recorded sale (a QR sale once paid), once: a second call returns
+/// the first invoice.
+pub async fn issue_sale(
+    db: &Db,
+    signer: Option<&einvoice::SigningKey>,
+    sale: &Sale,
+    is_demo: bool,
+) -> Result<InvoiceRow, IssueError> {
+    if let Some(inv) = store::invoice_of_sale(db, sale.id).await? {
+        return Ok(inv);
+    }
+    let signer = signer.ok_or(IssueError::NoSigner)?;
+    let p = prepare(
+        db,
+        sale.merchant_id,
+        &sale.cart,
+        sale.buyer.as_deref(),
+        sale.replaces_invoice_id,
+    )
+    .await?;
+    let mut tx = db.begin().await?;
+    let u = match number_and_store(&mut tx, sale, &p, is_demo).await {
+        Ok(u) => u,
+        // Another request issued this sale's invoice first: ours rolls back with its number.
+        Err(IssueError::Db(e)) if crate::db::is_unique_violation(&e) => {
+            drop(tx);
+            return store::invoice_of_sale(db, sale.id)
+                .await?
+                .ok_or(IssueError::Db(e));
+        }
+        Err(e) => return Err(e),
+    };
     tx.commit().await?;
-    Ok(row)
+    sign_and_keep(db, signer, u).await
+}
+
+/// Records a register sale paid at the register and issues its invoice in the same
+/// transaction (one durable commit per sale). A sale the register sends again (same key)
+/// returns the first one: `(sale, invoice, fresh)`.
+pub async fn sell(
+    db: &Db,
+    signer: Option<&einvoice::SigningKey>,
+    n: &store::NewSale<'_>,
+    is_demo: bool,
+) -> Result<(Sale, InvoiceRow, bool), IssueError> {
+    let signer = signer.ok_or(IssueError::NoSigner)?;
+    let p = prepare(db, n.merchant_id, n.cart, n.buyer, n.replaces.map(|r| r.0)).await?;
+    let mut tx = db.begin().await?;
+    let sale = match store::insert_sale_in(&mut tx, n).await {
+        Ok(s) => s,
+        Err(e) if crate::db::is_unique_violation(&e) => {
+            drop(tx);
+            let sale = store::sale_by_key(db, n.register_id, n.client_key)
+                .await?
+                .ok_or(IssueError::Db(e))?;
+            let inv = issue_sale(db, Some(signer), &sale, is_demo).await?;
+            return Ok((sale, inv, false));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let u = number_and_store(&mut tx, &sale, &p, is_demo).await?;
+    tx.commit().await?;
+    let row = sign_and_keep(db, signer, u).await?;
+    let sale = store::sale(db, sale.id).await?.unwrap_or(sale);
+    Ok((sale, row, true))
 }
 
 #[cfg(test)]

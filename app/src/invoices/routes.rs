@@ -580,27 +580,31 @@ pub async fn create_sale(
     } else {
         None
     };
-    let (sale, fresh) = store::insert_sale(
-        &st.db,
-        &NewSale {
-            register_id: register.id,
-            merchant_id: register.merchant_id,
-            client_key: &input.client_key,
-            cart: &cart_json,
-            total,
-            method: &input.method,
-            buyer: buyer.as_deref(),
-            payment_request_id: payment_request.as_ref().map(|r| r.id),
-            replaces: None,
-            status: if input.method == "qr" {
-                "awaiting_payment"
-            } else {
-                "paid"
-            },
-            created_by: Some(p.person_id),
+    let new = NewSale {
+        register_id: register.id,
+        merchant_id: register.merchant_id,
+        client_key: &input.client_key,
+        cart: &cart_json,
+        total,
+        method: &input.method,
+        buyer: buyer.as_deref(),
+        payment_request_id: payment_request.as_ref().map(|r| r.id),
+        replaces: None,
+        status: if input.method == "qr" {
+            "awaiting_payment"
+        } else {
+            "paid"
         },
-    )
-    .await?;
+        created_by: Some(p.person_id),
+    };
+    let (sale, fresh) = if input.method == "qr" {
+        store::insert_sale(&st.db, &new).await?
+    } else {
+        // Paid at the register: the sale and its invoice are one transaction.
+        let (sale, _, fresh) =
+            issue::sell(&st.db, st.invoice_signer.as_deref(), &new, merchant.is_demo).await?;
+        (sale, fresh)
+    };
     let result = settle(&st, sale).await?;
     if fresh {
         Ok(created("sale", result.sale.id, result))
@@ -795,8 +799,9 @@ pub async fn replace_invoice(
         .transpose()
         .map_err(|_| ApiError::internal())?;
     let cart_json = serde_json::to_string(&cart).map_err(|_| ApiError::internal())?;
-    let (sale, fresh) = store::insert_sale(
+    let (sale, _, fresh) = issue::sell(
         &st.db,
+        st.invoice_signer.as_deref(),
         &NewSale {
             register_id: register.id,
             merchant_id: register.merchant_id,
@@ -810,6 +815,7 @@ pub async fn replace_invoice(
             status: "paid",
             created_by: Some(p.person_id),
         },
+        merchant.is_demo,
     )
     .await?;
     let result = settle(&st, sale).await?;

@@ -89,6 +89,7 @@ pub async fn queue(
 pub async fn run_once(st: &AppState) -> anyhow::Result<SendReport> {
     let mut report = SendReport::default();
     if let Some(signer) = st.invoice_signer.as_deref() {
+        super::issue::sign_unsigned(&st.db, signer).await?;
         batch_pending(&st.db, signer, &mut report).await?;
     }
     let now = now_micros();

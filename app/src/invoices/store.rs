@@ -182,6 +182,41 @@ pub async fn insert_sale(db: &Db, n: &NewSale<'_>) -> sqlx::Result<(Sale, bool)>
     }
 }
 
+/// Inserts a sale inside a transaction (a repeated key is a unique violation).
+pub async fn insert_sale_in(tx: &mut crate::db::Tx, n: &NewSale<'_>) -> sqlx::Result<Sale> {
+    use crate::db::Arg;
+    let sql = format!(
+        "INSERT INTO sales (register_id, merchant_id, client_key, cart, total, method, buyer, \
+         payment_request_id, status, created_by, created_at, replaces_invoice_id, replace_reason) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING {SALE_COLS}"
+    );
+    tx.fetch_row(
+        &sql,
+        &[
+            Arg::I64(n.register_id),
+            Arg::I64(n.merchant_id),
+            Arg::Text(n.client_key.to_string()),
+            Arg::Text(n.cart.to_string()),
+            Arg::I64(n.total),
+            Arg::Text(n.method.to_string()),
+            Arg::OptText(n.buyer.map(str::to_string)),
+            Arg::OptI64(n.payment_request_id),
+            Arg::Text(n.status.to_string()),
+            Arg::OptI64(n.created_by),
+            Arg::I64(now_micros()),
+            Arg::OptI64(n.replaces.map(|r| r.0)),
+            Arg::OptText(n.replaces.map(|r| r.1.to_string())),
+        ],
+    )
+    .await
+}
+
+pub async fn sale_by_key(db: &Db, register_id: i64, key: &str) -> sqlx::Result<Option<Sale>> {
+    let sql = format!("SELECT {SALE_COLS} FROM sales WHERE register_id = $1 AND client_key = $2");
+    with_db!(db, p => sqlx::query_as::<_, Sale>(sqlx::AssertSqlSafe(sql))
+        .bind(register_id).bind(key).fetch_optional(p).await)
+}
+
 pub async fn sale(db: &Db, id: i64) -> sqlx::Result<Option<Sale>> {
     let sql = format!("SELECT {SALE_COLS} FROM sales WHERE id = $1");
     with_db!(db, p => sqlx::query_as::<_, Sale>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(p).await)
@@ -209,9 +244,16 @@ pub async fn invoice_by_code(
         .bind(seller_tax_code).bind(code).fetch_optional(p).await)
 }
 
-/// The signed XML of an invoice.
+/// The signed XML of an invoice (None until it is signed, a moment after it is stored).
 pub async fn signed_xml(db: &Db, id: i64) -> sqlx::Result<Option<String>> {
-    with_db!(db, p => sqlx::query_scalar::<_, String>("SELECT signed_xml FROM invoices WHERE id = $1")
+    let x = with_db!(db, p => sqlx::query_scalar::<_, String>("SELECT signed_xml FROM invoices WHERE id = $1")
+        .bind(id).fetch_optional(p).await)?;
+    Ok(x.filter(|x| !x.is_empty()))
+}
+
+/// The invoice as sent to the tax authority (no seller signature).
+pub async fn unsigned_xml(db: &Db, id: i64) -> sqlx::Result<Option<String>> {
+    with_db!(db, p => sqlx::query_scalar::<_, String>("SELECT xml FROM invoices WHERE id = $1")
         .bind(id).fetch_optional(p).await)
 }
 
