@@ -50,6 +50,9 @@ async fn pages_fit_a_phone_screen() {
             ("market-new", "/markets/new".to_string()),
             ("live", "/live".to_string()),
             ("statements", "/statements".to_string()),
+            ("registers", "/registers".to_string()),
+            ("invoices", "/invoices".to_string()),
+            ("lookup", "/tra-cuu".to_string()),
         ];
         for (name, path) in &pages {
             check_page(&s, name, path, &mut problems).await;
@@ -295,6 +298,72 @@ async fn market_page_qr_images_load() {
         let href = print.attr("href").await.unwrap().unwrap_or_default();
         assert_eq!(href, format!("{market}/signs"));
         s.screenshot("phone-market-qr").await;
+    })
+    .await;
+    s.finish().await;
+}
+
+/// 5. A sale at a cash register: tap a product, pay cash, get the 80-mm receipt with the tax
+///    authority's code; the buyer's look-up finds it and says the signature holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cashier_sells_and_the_buyer_looks_the_invoice_up() {
+    let s = Session::start().await;
+    bounded("cashier_sells_and_the_buyer_looks_the_invoice_up", async {
+        s.sign_in_as_admin().await;
+        s.goto("/registers").await;
+        let register: String = s
+            .eval(
+                "return document.querySelector('ul.cards-list a').getAttribute('href');",
+                vec![],
+            )
+            .await;
+        s.goto(&register).await;
+        s.screenshot("cashier").await;
+        s.find("button.product").await.click().await.expect("tap product");
+        s.wait_until(
+            "the cart to hold the product",
+            "return document.querySelectorAll('#cart tbody tr').length === 1;",
+            vec![],
+        )
+        .await;
+        s.find("button.pay[data-method='cash']")
+            .await
+            .click()
+            .await
+            .expect("pay cash");
+        s.wait_for_path("the receipt", |p| p.ends_with("/receipt")).await;
+        s.screenshot("receipt").await;
+        let code: String = s
+            .eval(
+                "const t = document.body.innerText; const m = t.match(/M[12]-\\d{2}-[A-Z0-9]{5}-\\d{11}/); return m ? m[0] : '';",
+                vec![],
+            )
+            .await;
+        assert!(!code.is_empty(), "the receipt shows the code");
+        let qr: bool = s.eval("return !!document.querySelector('.qr svg');", vec![]).await;
+        assert!(qr, "the receipt carries the look-up QR");
+        // The QR's link: the look-up page, pre-filled, public.
+        let link: String = s
+            .eval(
+                "return Array.from(document.querySelectorAll('a')).map(a => a.href).find(h => h.includes('/receipt.pdf')) || '';",
+                vec![],
+            )
+            .await;
+        assert!(link.ends_with("/receipt.pdf"));
+        let tax: String = s
+            .eval(
+                "const t = document.body.innerText; const m = t.match(/MST: ([0-9-]+)/); return m ? m[1] : '';",
+                vec![],
+            )
+            .await;
+        s.goto(&format!("/tra-cuu?mst={tax}&code={code}")).await;
+        let ok: bool = s
+            .eval(
+                "const e = document.getElementById('sig'); return !!e && e.textContent.includes('hợp lệ') && !e.textContent.includes('KHÔNG');",
+                vec![],
+            )
+            .await;
+        assert!(ok, "the look-up says the signature holds");
     })
     .await;
     s.finish().await;
