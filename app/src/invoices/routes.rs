@@ -556,21 +556,12 @@ pub async fn create_sale(
     let register = sellable_register(&st, p, id).await?;
     let input: SaleInput = parse_json(&body)?;
     let cart = check_sale(&st, &register, &input).await?;
-    let taxpayer = store::taxpayer(&st.db, register.merchant_id)
-        .await?
-        .filter(|t| t.mtt_code.is_some())
-        .ok_or(issue::IssueError::NotRegistered)?;
-    let merchant = crate::register::store::get_merchant(&st.db, register.merchant_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("merchant"))?;
-    let total = issue::check(&merchant, &taxpayer, &cart, input.buyer.as_ref())?;
-    let buyer = input
-        .buyer
-        .as_ref()
-        .map(serde_json::to_string)
-        .transpose()
-        .map_err(|_| ApiError::internal())?;
-    let cart_json = serde_json::to_string(&cart).map_err(|_| ApiError::internal())?;
+    let Priced {
+        merchant,
+        total,
+        cart_json,
+        buyer,
+    } = priced(&st, &register, &cart, input.buyer.as_ref()).await?;
     // A retry of a QR sale must not create a second payment request: look first.
     if let Some(existing) = existing_sale(&st, &register, &input.client_key).await? {
         return Ok((StatusCode::OK, Json(existing)).into_response());
@@ -611,6 +602,43 @@ pub async fn create_sale(
     } else {
         Ok((StatusCode::OK, Json(result)).into_response())
     }
+}
+
+/// A checked cart, priced as its invoice will state it, ready to store.
+struct Priced {
+    merchant: crate::register::Merchant,
+    total: i64,
+    cart_json: String,
+    buyer: Option<String>,
+}
+
+/// Builds and validates the invoice the cart would give (refusing a sale that cannot be
+/// invoiced before anything is stored) and serialises what the sale keeps.
+async fn priced(
+    st: &AppState,
+    register: &Register,
+    cart: &[CartLine],
+    buyer: Option<&BuyerInput>,
+) -> ApiResult<Priced> {
+    let taxpayer = store::taxpayer(&st.db, register.merchant_id)
+        .await?
+        .filter(|t| t.mtt_code.is_some())
+        .ok_or(issue::IssueError::NotRegistered)?;
+    let merchant = crate::register::store::get_merchant(&st.db, register.merchant_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("merchant"))?;
+    let total = issue::check(&merchant, &taxpayer, cart, buyer)?;
+    let buyer = buyer
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|_| ApiError::internal())?;
+    let cart_json = serde_json::to_string(cart).map_err(|_| ApiError::internal())?;
+    Ok(Priced {
+        merchant,
+        total,
+        cart_json,
+        buyer,
+    })
 }
 
 async fn existing_sale(
@@ -784,21 +812,12 @@ pub async fn replace_invoice(
             "The invoice was already replaced",
         ));
     }
-    let taxpayer = store::taxpayer(&st.db, register.merchant_id)
-        .await?
-        .filter(|t| t.mtt_code.is_some())
-        .ok_or(issue::IssueError::NotRegistered)?;
-    let merchant = crate::register::store::get_merchant(&st.db, register.merchant_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("merchant"))?;
-    let total = issue::check(&merchant, &taxpayer, &cart, input.buyer.as_ref())?;
-    let buyer = input
-        .buyer
-        .as_ref()
-        .map(serde_json::to_string)
-        .transpose()
-        .map_err(|_| ApiError::internal())?;
-    let cart_json = serde_json::to_string(&cart).map_err(|_| ApiError::internal())?;
+    let Priced {
+        merchant,
+        total,
+        cart_json,
+        buyer,
+    } = priced(&st, &register, &cart, input.buyer.as_ref()).await?;
     let (sale, _, fresh) = issue::sell(
         &st.db,
         st.invoice_signer.as_deref(),
