@@ -630,3 +630,41 @@ async fn an_invoice_left_unsigned_by_a_crash_is_signed_by_the_sweep() {
     let reports = einvoice::verify_signatures(&xml, &einvoice::VerifyOptions::default()).unwrap();
     assert!(!reports.is_empty() && reports.iter().all(|r| r.is_valid()));
 }
+
+#[tokio::test]
+async fn numbering_continues_across_a_restart() {
+    let mut s = shop().await;
+    let p = product(&s, "Gạo nếp", 35_000, "5%").await;
+    let reg = register(&s, "Quầy A-1").await;
+    for k in ["a", "b"] {
+        let (st, _) = post(&s.owner, &s.app, &format!("/api/v1/registers/{reg}/sales"), &json!({"client_key": k, "method": "cash", "lines": [{"product_id": p, "quantity": 1}]})).await;
+        assert_eq!(st, 201);
+    }
+    // Stop the server and start a new one on the same database.
+    let running = s.app.running.take().unwrap();
+    let database_url = s.app.database_url.clone();
+    running.stop().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = halong::config::Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: dir.path().to_path_buf(),
+        database_url,
+        providers: common::provider_secrets(),
+        einvoice: common::test_signer(),
+        ..halong::config::Config::default()
+    };
+    let again = halong::server::start(&config).await.unwrap();
+    let db = again.state.db.clone();
+    let owner =
+        client_with_token(&token_for(&db, "0911222334", "merchant_owner", s.merchant).await);
+    let r = owner
+        .post(format!("http://{}/api/v1/registers/{reg}/sales", again.addr))
+        .json(&json!({"client_key": "c", "method": "cash", "lines": [{"product_id": p, "quantity": 1}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["invoice"]["number"], 3, "{v}");
+    again.stop().await.unwrap();
+}
