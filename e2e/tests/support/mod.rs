@@ -230,8 +230,10 @@ impl Session {
             .click()
             .await
             .unwrap();
+        // Still on /signin until the browser has followed the form: wait for a page past it
+        // (a refused sign-in stays on /signin/password and times out naming it).
         self.wait_for_path("the home page after signing in", |p| {
-            p != "/signin/password"
+            !p.starts_with("/signin")
         })
         .await;
         let path = self.path().await;
