@@ -71,8 +71,12 @@ async fn world() -> World {
     assert_eq!(s, 201);
     let db = app.running.as_ref().unwrap().state.db.clone();
     World {
-        manager_a: client_with_token(&token_for(&db, "0911000003", "market_manager", market_a).await),
-        manager_b: client_with_token(&token_for(&db, "0911000006", "market_manager", market_b).await),
+        manager_a: client_with_token(
+            &token_for(&db, "0911000003", "market_manager", market_a).await,
+        ),
+        manager_b: client_with_token(
+            &token_for(&db, "0911000006", "market_manager", market_b).await,
+        ),
         owner_1: client_with_token(&token_for(&db, "0911000004", "merchant_owner", m1).await),
         sms,
         market_a,
@@ -105,12 +109,28 @@ async fn call(
 async fn set_up_fees(w: &World) {
     let a = w.market_a;
     let m = &w.manager_a;
-    let (s, v) = call(w, m, "PUT", &format!("/api/v1/markets/{a}/fee-account"),
-        json!({"bank_bin": "970436", "account_number": BOARD_ACCOUNT, "holder_name": "BQL CHO A"})).await;
+    let (s, v) = call(
+        w,
+        m,
+        "PUT",
+        &format!("/api/v1/markets/{a}/fee-account"),
+        json!({"bank_bin": "970436", "account_number": BOARD_ACCOUNT, "holder_name": "BQL CHO A"}),
+    )
+    .await;
     assert_eq!(s, 200, "{v}");
-    for (category, kind, amount) in [("", "rent", 300_000), ("", "sanitation", 30_000), ("Thịt lợn", "sanitation", 50_000)] {
-        let (s, v) = call(w, m, "POST", &format!("/api/v1/markets/{a}/fee-schedules"),
-            json!({"stall_category": category, "kind": kind, "amount": amount})).await;
+    for (category, kind, amount) in [
+        ("", "rent", 300_000),
+        ("", "sanitation", 30_000),
+        ("Thịt lợn", "sanitation", 50_000),
+    ] {
+        let (s, v) = call(
+            w,
+            m,
+            "POST",
+            &format!("/api/v1/markets/{a}/fee-schedules"),
+            json!({"stall_category": category, "kind": kind, "amount": amount}),
+        )
+        .await;
         assert_eq!(s, 201, "{v}");
     }
 }
@@ -171,7 +191,10 @@ async fn pay_by_qr(w: &World, bill: &Value, amount: i64, tx_id: &str) {
         balance_after: None,
     };
     let signed = banknotify::sign(Provider::Casso, &t, common::PROVIDER_SECRET, now_s()).unwrap();
-    let mut req = w.app.anonymous.post(w.app.url("/api/v1/notifications/casso"));
+    let mut req = w
+        .app
+        .anonymous
+        .post(w.app.url("/api/v1/notifications/casso"));
     for (k, v) in &signed.headers {
         req = req.header(k, v);
     }
@@ -191,7 +214,14 @@ async fn cash(w: &World, bill: i64, amount: i64, key: &str) -> (u16, Value) {
 }
 
 async fn bill(w: &World, id: i64) -> Value {
-    let (s, v) = call(w, &w.manager_a, "GET", &format!("/api/v1/fee-bills/{id}"), Value::Null).await;
+    let (s, v) = call(
+        w,
+        &w.manager_a,
+        "GET",
+        &format!("/api/v1/fee-bills/{id}"),
+        Value::Null,
+    )
+    .await;
     assert_eq!(s, 200, "{v}");
     v
 }
@@ -203,35 +233,72 @@ async fn generating_a_period_twice_creates_nothing_new() {
     let (s, v) = generate(&w, "2026-11").await;
     assert_eq!((s, v["code"].as_str()), (422, Some("no_market_account")));
     set_up_fees(&w).await;
-    for bad in [json!({"period": "2026-13"}), json!({"period": "2026-11", "due_day": 31})] {
-        let (s, _) = call(&w, &w.manager_a, "POST", &format!("/api/v1/markets/{}/fee-bills/generate", w.market_a), bad).await;
+    for bad in [
+        json!({"period": "2026-13"}),
+        json!({"period": "2026-11", "due_day": 31}),
+    ] {
+        let (s, _) = call(
+            &w,
+            &w.manager_a,
+            "POST",
+            &format!("/api/v1/markets/{}/fee-bills/generate", w.market_a),
+            bad,
+        )
+        .await;
         assert_eq!(s, 422);
     }
     assert!(bills(&w, "2026-11").await.is_empty());
     let (s, r) = generate(&w, "2026-11").await;
     assert_eq!(s, 200, "{r}");
     // Two occupied stalls × (rent, sanitation); the vacant stall is not billed.
-    assert_eq!((r["created"].as_i64(), r["existing"].as_i64()), (Some(4), Some(0)));
+    assert_eq!(
+        (r["created"].as_i64(), r["existing"].as_i64()),
+        (Some(4), Some(0))
+    );
     let first = bills(&w, "2026-11").await;
     assert_eq!(first.len(), 4);
     let (s, r) = generate(&w, "2026-11").await;
     assert_eq!(s, 200);
-    assert_eq!((r["created"].as_i64(), r["existing"].as_i64()), (Some(0), Some(4)));
+    assert_eq!(
+        (r["created"].as_i64(), r["existing"].as_i64()),
+        (Some(0), Some(4))
+    );
     let again = bills(&w, "2026-11").await;
-    let ids = |b: &[Value]| b.iter().map(|b| (b["id"].as_i64(), b["payment_request_id"].as_i64())).collect::<Vec<_>>();
-    assert_eq!(ids(&first), ids(&again), "same bills, same payment requests");
+    let ids = |b: &[Value]| {
+        b.iter()
+            .map(|b| (b["id"].as_i64(), b["payment_request_id"].as_i64()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ids(&first),
+        ids(&again),
+        "same bills, same payment requests"
+    );
     // The category schedule overrides the market-wide one of the same kind.
     assert_eq!(find(&again, w.stall_meat, "sanitation")["amount"], 50_000);
     assert_eq!(find(&again, w.stall_veg, "sanitation")["amount"], 30_000);
     // Due at the end of the 10th, Vietnam time (17:00 UTC).
-    assert_eq!(find(&again, w.stall_veg, "rent")["due_at"], 1_794_330_000_000_000i64);
+    assert_eq!(
+        find(&again, w.stall_veg, "rent")["due_at"],
+        1_794_330_000_000_000i64
+    );
     // Each bill has its own dynamic VietQR to the board's account for its amount.
     let rent = find(&again, w.stall_veg, "rent");
-    let (_, req) = call(&w, &w.manager_a, "GET", &format!("/api/v1/payment-requests/{}", rent["payment_request_id"]), Value::Null).await;
+    let (_, req) = call(
+        &w,
+        &w.manager_a,
+        "GET",
+        &format!("/api/v1/payment-requests/{}", rent["payment_request_id"]),
+        Value::Null,
+    )
+    .await;
     assert_eq!(req["kind"], "bill");
     assert_eq!(req["account_number"], BOARD_ACCOUNT);
     assert_eq!(req["amount"], 300_000);
-    let qr = vietqr::decode(req["payload"].as_str().unwrap()).unwrap().into_vietqr().unwrap();
+    let qr = vietqr::decode(req["payload"].as_str().unwrap())
+        .unwrap()
+        .into_vietqr()
+        .unwrap();
     assert_eq!(qr.account, BOARD_ACCOUNT);
     assert_eq!(qr.memo.as_deref(), rent["reference"].as_str());
     w.app.stop().await;
@@ -254,7 +321,15 @@ async fn a_qr_payment_marks_the_bill_paid_cashless() {
     assert!(after["paid_at"].is_i64());
     assert_eq!(after["overdue"], false);
     // Paid into the board's account: no receipt of the stall's merchant.
-    let receipts: Value = w.owner_1.get(w.app.url("/api/v1/receipts")).send().await.unwrap().json().await.unwrap();
+    let receipts: Value = w
+        .owner_1
+        .get(w.app.url("/api/v1/receipts"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(receipts.as_array().unwrap().len(), 0, "{receipts}");
     // Nothing more can be taken in cash.
     let (s, v) = cash(&w, b["id"].as_i64().unwrap(), 1, "k-after").await;
@@ -272,7 +347,10 @@ async fn half_in_cash_half_by_qr_and_cash_never_exceeds_what_remains() {
     let (s, first) = cash(&w, id, 150_000, "cash-1").await;
     assert_eq!(s, 201, "{first}");
     let receipt_no = first["payment"]["receipt_no"].as_str().unwrap().to_string();
-    assert!(receipt_no.starts_with(&format!("PT-{}-", w.market_a)) && receipt_no.ends_with("-00001"), "{receipt_no}");
+    assert!(
+        receipt_no.starts_with(&format!("PT-{}-", w.market_a)) && receipt_no.ends_with("-00001"),
+        "{receipt_no}"
+    );
     assert_eq!(first["bill"]["status"], "partially_paid");
     // A retry answers the first payment and takes nothing more.
     let (s, retry) = cash(&w, id, 150_000, "cash-1").await;
@@ -281,7 +359,10 @@ async fn half_in_cash_half_by_qr_and_cash_never_exceeds_what_remains() {
     assert_eq!(retry["payment"]["receipt_no"], receipt_no.as_str());
     // The same key for another amount is refused.
     let (s, v) = cash(&w, id, 10_000, "cash-1").await;
-    assert_eq!((s, v["code"].as_str()), (409, Some("idempotency_key_reused")));
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (409, Some("idempotency_key_reused"))
+    );
     // More than what remains is refused and changes nothing.
     let (s, v) = cash(&w, id, 150_001, "cash-2").await;
     assert_eq!((s, v["code"].as_str()), (422, Some("exceeds_remaining")));
@@ -289,23 +370,44 @@ async fn half_in_cash_half_by_qr_and_cash_never_exceeds_what_remains() {
     let (s, _) = cash(&w, id, 0, "cash-3").await;
     assert_eq!(s, 422);
     let now = bill(&w, id).await;
-    assert_eq!((now["paid_cash"].as_i64(), now["status"].as_str()), (Some(150_000), Some("partially_paid")));
+    assert_eq!(
+        (now["paid_cash"].as_i64(), now["status"].as_str()),
+        (Some(150_000), Some("partially_paid"))
+    );
     // The other half by QR.
     pay_by_qr(&w, &b, 150_000, "880002").await;
     let done = bill(&w, id).await;
     assert_eq!(done["status"], "paid");
-    assert_eq!((done["paid_cash"].as_i64(), done["paid_cashless"].as_i64()), (Some(150_000), Some(150_000)));
+    assert_eq!(
+        (done["paid_cash"].as_i64(), done["paid_cashless"].as_i64()),
+        (Some(150_000), Some(150_000))
+    );
     // The printable receipt.
     let payment = first["payment"]["id"].as_i64().unwrap();
-    let page = w.manager_a.get(w.app.url(&format!("/fee-receipts/{payment}"))).send().await.unwrap();
+    let page = w
+        .manager_a
+        .get(w.app.url(&format!("/fee-receipts/{payment}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
-    assert!(html.contains("PHIẾU THU") && html.contains(&receipt_no) && html.contains("150.000"), "{html}");
+    assert!(
+        html.contains("PHIẾU THU") && html.contains(&receipt_no) && html.contains("150.000"),
+        "{html}"
+    );
     // Through the page's form too (a double submit records once).
-    let rent_veg = find(&bills(&w, "2026-11").await, w.stall_veg, "rent")["id"].as_i64().unwrap();
+    let rent_veg = find(&bills(&w, "2026-11").await, w.stall_veg, "rent")["id"]
+        .as_i64()
+        .unwrap();
     for _ in 0..2 {
-        let r = w.manager_a.post(w.app.url(&format!("/fee-bills/{rent_veg}/cash")))
-            .form(&[("amount", "100000"), ("idempotency_key", "form-1")]).send().await.unwrap();
+        let r = w
+            .manager_a
+            .post(w.app.url(&format!("/fee-bills/{rent_veg}/cash")))
+            .form(&[("amount", "100000"), ("idempotency_key", "form-1")])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 303);
     }
     assert_eq!(bill(&w, rent_veg).await["paid_cash"], 100_000);
@@ -336,11 +438,28 @@ async fn overdue_bills_are_reminded_once() {
     assert!(sent[0].content.contains("300.000"), "{}", sent[0].content);
     // Again at once: nothing is sent.
     let (_, r) = call(&w, &w.manager_a, "POST", &path, json!({})).await;
-    assert_eq!((r["messages_sent"].as_i64(), r["recently_reminded"].as_i64()), (Some(0), Some(1)));
+    assert_eq!(
+        (r["messages_sent"].as_i64(), r["recently_reminded"].as_i64()),
+        (Some(0), Some(1))
+    );
     assert_eq!(w.sms.sent().len(), 1);
     // The page shows who is overdue.
-    let html = w.manager_a.get(w.app.url(&format!("/markets/{}/fees?period=2026-01", w.market_a))).send().await.unwrap().text().await.unwrap();
-    assert!(html.contains("Quá hạn") && html.contains("Hộ Thịt Hùng") && html.contains("Thu phí chợ"), "{html}");
+    let html = w
+        .manager_a
+        .get(
+            w.app
+                .url(&format!("/markets/{}/fees?period=2026-01", w.market_a)),
+        )
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Quá hạn") && html.contains("Hộ Thịt Hùng") && html.contains("Thu phí chợ"),
+        "{html}"
+    );
     w.app.stop().await;
 }
 
@@ -361,24 +480,68 @@ async fn only_the_market_board_runs_its_fees() {
         ("POST", format!("/api/v1/fee-bills/{id}/cash")),
         ("GET", format!("/markets/{a}/fees")),
     ] {
-        let (s, _) = call(&w, &w.manager_b, method, &path, json!({"period": "2026-12", "amount": 1, "idempotency_key": "x"})).await;
+        let (s, _) = call(
+            &w,
+            &w.manager_b,
+            method,
+            &path,
+            json!({"period": "2026-12", "amount": 1, "idempotency_key": "x"}),
+        )
+        .await;
         assert_eq!(s, 404, "{method} {path}");
     }
-    let (s, _) = call(&w, &w.manager_b, "GET", &format!("/api/v1/markets/{}/fee-bills", w.market_b), Value::Null).await;
+    let (s, _) = call(
+        &w,
+        &w.manager_b,
+        "GET",
+        &format!("/api/v1/markets/{}/fee-bills", w.market_b),
+        Value::Null,
+    )
+    .await;
     assert_eq!(s, 200);
-    assert_eq!(bills(&w, "2026-12").await.len(), 0, "nothing generated by the other manager");
+    assert_eq!(
+        bills(&w, "2026-12").await.len(),
+        0,
+        "nothing generated by the other manager"
+    );
     // The merchant's owner reads its own bill but takes no cash.
-    let (s, v) = call(&w, &w.owner_1, "GET", &format!("/api/v1/fee-bills/{id}"), Value::Null).await;
+    let (s, v) = call(
+        &w,
+        &w.owner_1,
+        "GET",
+        &format!("/api/v1/fee-bills/{id}"),
+        Value::Null,
+    )
+    .await;
     assert_eq!((s, v["amount"].as_i64()), (200, Some(300_000)));
-    let (s, _) = call(&w, &w.owner_1, "POST", &format!("/api/v1/fee-bills/{id}/cash"), json!({"amount": 1, "idempotency_key": "o"})).await;
+    let (s, _) = call(
+        &w,
+        &w.owner_1,
+        "POST",
+        &format!("/api/v1/fee-bills/{id}/cash"),
+        json!({"amount": 1, "idempotency_key": "o"}),
+    )
+    .await;
     assert_eq!(s, 403);
     assert_eq!(bill(&w, id).await["paid_cash"], 0);
     // Its own bills (only those of its stalls).
     let merchant = b["merchant_id"].as_i64().unwrap();
-    let (s, mine) = call(&w, &w.owner_1, "GET", &format!("/api/v1/merchants/{merchant}/fee-bills"), Value::Null).await;
+    let (s, mine) = call(
+        &w,
+        &w.owner_1,
+        "GET",
+        &format!("/api/v1/merchants/{merchant}/fee-bills"),
+        Value::Null,
+    )
+    .await;
     assert_eq!(s, 200);
     assert_eq!(mine.as_array().unwrap().len(), 2);
-    let page = w.owner_1.get(w.app.url(&format!("/merchants/{merchant}/fees"))).send().await.unwrap();
+    let page = w
+        .owner_1
+        .get(w.app.url(&format!("/merchants/{merchant}/fees")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("Phí chợ phải nộp"));
     w.app.stop().await;

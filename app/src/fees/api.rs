@@ -46,7 +46,12 @@ pub async fn managed_bill(st: &AppState, caller: &Caller, id: i64) -> ApiResult<
     Ok(b)
 }
 
-fn audited<T: serde::Serialize>(status: StatusCode, kind: &'static str, id: i64, body: T) -> Response {
+fn audited<T: serde::Serialize>(
+    status: StatusCode,
+    kind: &'static str,
+    id: i64,
+    body: T,
+) -> Response {
     let mut resp = (status, Json(body)).into_response();
     resp.extensions_mut().insert(AuditObject {
         kind,

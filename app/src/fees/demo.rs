@@ -23,7 +23,10 @@ fn period_back(now: i64, back: i32) -> (i32, u8) {
     let p = period_of(now);
     let (y, m) = parse_period(&p).unwrap_or((2026, 1));
     let n = y * 12 + i32::from(m) - 1 - back;
-    (n.div_euclid(12), u8::try_from(n.rem_euclid(12) + 1).unwrap_or(1))
+    (
+        n.div_euclid(12),
+        u8::try_from(n.rem_euclid(12) + 1).unwrap_or(1),
+    )
 }
 
 pub async fn seed(db: &Db) -> anyhow::Result<()> {

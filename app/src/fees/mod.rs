@@ -299,11 +299,7 @@ pub struct BillQuery {
     pub period: Option<String>,
 }
 
-pub async fn list_bills(
-    db: &Db,
-    market_id: i64,
-    period: Option<&str>,
-) -> sqlx::Result<Vec<Bill>> {
+pub async fn list_bills(db: &Db, market_id: i64, period: Option<&str>) -> sqlx::Result<Vec<Bill>> {
     sync_market(db, market_id).await?;
     let sql = format!(
         "{BILL_SELECT} WHERE b.market_id = $1 AND ($2 IS NULL OR b.period = $2) \
@@ -323,9 +319,8 @@ pub async fn merchant_bills(db: &Db, merchant_id: i64) -> sqlx::Result<Vec<Bill>
     for m in markets {
         sync_market(db, m).await?;
     }
-    let sql = format!(
-        "{BILL_SELECT} WHERE b.merchant_id = $1 ORDER BY b.period DESC, s.code, b.kind"
-    );
+    let sql =
+        format!("{BILL_SELECT} WHERE b.merchant_id = $1 ORDER BY b.period DESC, s.code, b.kind");
     let now = now_micros();
     let rows = with_db!(db, p => sqlx::query_as::<_, Bill>(sqlx::AssertSqlSafe(sql))
         .bind(merchant_id).fetch_all(p).await)?;
@@ -644,8 +639,7 @@ pub async fn cash_payment(db: &Db, id: i64) -> sqlx::Result<Option<CashPayment>>
 }
 
 pub async fn bill_cash_payments(db: &Db, bill_id: i64) -> sqlx::Result<Vec<CashPayment>> {
-    let sql =
-        format!("SELECT {CASH_COLS} FROM fee_cash_payments WHERE bill_id = $1 ORDER BY id");
+    let sql = format!("SELECT {CASH_COLS} FROM fee_cash_payments WHERE bill_id = $1 ORDER BY id");
     with_db!(db, p => sqlx::query_as::<_, CashPayment>(sqlx::AssertSqlSafe(sql)).bind(bill_id).fetch_all(p).await)
 }
 
@@ -792,6 +786,11 @@ pub struct RemindReport {
     pub failed: i64,
 }
 
+/// An overdue bill: id, owed, period, merchant phone, last reminded.
+type OverdueRow = (i64, i64, String, Option<String>, Option<i64>);
+/// A bill claimed for a reminder: id, previous claim, owed, period.
+type Claimed = (i64, Option<i64>, i64, String);
+
 /// The SMS text (without diacritics, so it fits one unaccented message).
 pub fn reminder_text(market: &str, bills: usize, owed: i64, oldest_period: &str) -> String {
     let market = crate::text::fold(market).to_uppercase();
@@ -816,7 +815,7 @@ pub async fn remind(
         .await?
         .ok_or_else(|| ApiError::not_found("market"))?;
     let now = now_micros();
-    let rows: Vec<(i64, i64, String, Option<String>, Option<i64>)> = with_db!(db, p => sqlx::query_as(
+    let rows: Vec<OverdueRow> = with_db!(db, p => sqlx::query_as(
         "SELECT b.id, b.amount - b.paid_cash - b.paid_cashless, b.period, m.phone, \
          b.last_reminded_at FROM fee_bills b LEFT JOIN merchants m ON m.id = b.merchant_id \
          WHERE b.market_id = $1 AND b.status IN ('open', 'partially_paid') AND b.due_at < $2 \
@@ -825,8 +824,7 @@ pub async fn remind(
     let window = REMIND_EVERY_DAYS * 86_400 * 1_000_000;
     let mut report = RemindReport::default();
     // phone → claimed (bill, previous claim, owed, period)
-    let mut claimed: std::collections::BTreeMap<String, Vec<(i64, Option<i64>, i64, String)>> =
-        Default::default();
+    let mut claimed: std::collections::BTreeMap<String, Vec<Claimed>> = Default::default();
     for (bill, owed, period, phone, last) in rows {
         let Some(phone) = phone.filter(|p| !p.trim().is_empty()) else {
             report.no_phone += 1;

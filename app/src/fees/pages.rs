@@ -222,7 +222,11 @@ pub async fn generate_form(
     let due_day = match f.due_day.trim() {
         "" => None,
         d => Some(d.parse::<u8>().map_err(|_| {
-            input_error("due_day", "Hạn nộp là ngày 1 đến 28", "Due day from 1 to 28")
+            input_error(
+                "due_day",
+                "Hạn nộp là ngày 1 đến 28",
+                "Due day from 1 to 28",
+            )
         })?),
     };
     let g = GenerateInput {
@@ -237,11 +241,7 @@ pub async fn generate_form(
     .into_response())
 }
 
-pub async fn remind_form(
-    State(st): State<AppState>,
-    caller: Caller,
-    Path(id): Path<i64>,
-) -> Page {
+pub async fn remind_form(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Page {
     managed_market(&st, &caller, id).await?;
     let r = remind(&st.db, st.sms.as_ref(), id, caller.person_id()).await?;
     Ok(Redirect::to(&format!(
@@ -262,10 +262,13 @@ pub struct ScheduleForm {
 }
 
 fn parse_amount(s: &str) -> Result<i64, WebError> {
-    s.trim()
-        .replace(['.', ' '], "")
-        .parse()
-        .map_err(|_| input_error("amount", "Số tiền phải là số đồng", "Amount must be a number"))
+    s.trim().replace(['.', ' '], "").parse().map_err(|_| {
+        input_error(
+            "amount",
+            "Số tiền phải là số đồng",
+            "Amount must be a number",
+        )
+    })
 }
 
 pub async fn schedule_form(
@@ -335,11 +338,7 @@ pub async fn cash_form(
 }
 
 /// The printable cash receipt (Phiếu thu) for one cash payment.
-pub async fn receipt_page(
-    State(st): State<AppState>,
-    caller: Caller,
-    Path(id): Path<i64>,
-) -> Page {
+pub async fn receipt_page(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Page {
     let pay = cash_payment(&st.db, id)
         .await?
         .ok_or_else(crate::web::not_found)?;
