@@ -460,6 +460,19 @@ async fn overdue_bills_are_reminded_once() {
         html.contains("Quá hạn") && html.contains("Hộ Thịt Hùng") && html.contains("Thu phí chợ"),
         "{html}"
     );
+    let market = w
+        .manager_a
+        .get(w.app.url(&format!("/markets/{}", w.market_a)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        market.contains(&format!("/markets/{}/fees", w.market_a)),
+        "the market page links to its fees"
+    );
     w.app.stop().await;
 }
 
@@ -545,4 +558,42 @@ async fn only_the_market_board_runs_its_fees() {
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("Phí chợ phải nộp"));
     w.app.stop().await;
+}
+
+#[tokio::test]
+async fn the_demo_has_bills_paid_every_way() {
+    let app = TestApp::spawn_with(true).await;
+    let db = app.running.as_ref().unwrap().state.db.clone();
+    let market = halong::register::store::market_by_code(&db, "DEMO-QN-001")
+        .await
+        .unwrap()
+        .unwrap();
+    // The demo's payments agree with their requests: following them changes nothing.
+    assert_eq!(halong::fees::sync_market(&db, market.id).await.unwrap(), 0);
+    let bills = halong::fees::list_bills(&db, market.id, None)
+        .await
+        .unwrap();
+    let count = |f: &dyn Fn(&halong::fees::Bill) -> bool| bills.iter().filter(|b| f(b)).count();
+    assert!(
+        count(&|b| b.status == "paid" && b.paid_cashless == b.amount) > 0,
+        "paid by QR"
+    );
+    assert!(
+        count(&|b| b.status == "paid" && b.paid_cash == b.amount) > 0,
+        "paid in cash"
+    );
+    assert!(
+        count(&|b| b.status == "paid" && b.paid_cash > 0 && b.paid_cashless > 0) > 0,
+        "half and half"
+    );
+    assert!(count(&|b| b.overdue) > 0, "overdue");
+    assert!(
+        bills
+            .iter()
+            .all(|b| b.is_demo && b.payment_request_id.is_some())
+    );
+    let periods: std::collections::BTreeSet<&str> =
+        bills.iter().map(|b| b.period.as_str()).collect();
+    assert_eq!(periods.len(), 3);
+    app.stop().await;
 }

@@ -9,7 +9,7 @@ use super::*;
 
 const MARKER: &str = "demo_fees_seeded_v1";
 /// The demo markets that get fees.
-const MARKETS: &[&str] = &["DEMO-QN-001", "DEMO-QN-002", "DEMO-QN-003"];
+const MARKETS: &[&str] = &["DEMO-QN-001", "DEMO-QN-002"];
 const SCHEDULES: &[(&str, &str, i64)] = &[
     ("", "rent", 300_000),
     ("", "sanitation", 30_000),

@@ -151,10 +151,8 @@ pub async fn fees_page(
                             td { @if b.overdue { strong.error { (status_vi(b)) } } @else { (status_vi(b)) }
                                 br; small { "Hạn " (local_time(b.due_at)) } }
                             td { @if let (Some(r), true) = (b.payment_request_id, b.remaining() > 0) {
-                                a href={ "/api/v1/payment-requests/" (r) "/qr.svg" } target="_blank" {
-                                    img.qr src={ "/api/v1/payment-requests/" (r) "/qr.svg" } alt={ "Mã QR " (b.reference.clone().unwrap_or_default()) };
-                                }
-                                small { (b.reference.clone().unwrap_or_default()) }
+                                a href={ "/api/v1/payment-requests/" (r) "/qr.svg" } target="_blank" { "Mã QR" }
+                                br; small { (b.reference.clone().unwrap_or_default()) }
                             } }
                             td { @if b.remaining() > 0 && b.status != "cancelled" {
                                 form.inline method="post" action={ "/fee-bills/" (b.id) "/cash" } {
@@ -391,7 +389,7 @@ pub async fn merchant_page(
                     td.num { (dong(b.paid_cash + b.paid_cashless)) }
                     td { @if b.overdue { strong.error { (status_vi(b)) } } @else { (status_vi(b)) } }
                     td { @if let (Some(r), true) = (b.payment_request_id, b.remaining() > 0) {
-                        img.qr src={ "/api/v1/payment-requests/" (r) "/qr.svg" } alt="Mã QR";
+                        img.qr src={ "/api/v1/payment-requests/" (r) "/qr.svg" } alt="Mã QR" loading="lazy";
                         small { (b.reference.clone().unwrap_or_default()) }
                     } }
                 } } }
