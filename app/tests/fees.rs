@@ -597,3 +597,90 @@ async fn the_demo_has_bills_paid_every_way() {
     assert_eq!(periods.len(), 3);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn two_clerks_cannot_overpay_a_bill_together() {
+    let w = world().await;
+    set_up_fees(&w).await;
+    generate(&w, "2026-11").await;
+    let id = find(&bills(&w, "2026-11").await, w.stall_veg, "rent")["id"]
+        .as_i64()
+        .unwrap();
+    let (a, b) = tokio::join!(
+        cash(&w, id, 300_000, "clerk-1"),
+        cash(&w, id, 300_000, "clerk-2")
+    );
+    let mut statuses = [a.0, b.0];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 422]);
+    let now = bill(&w, id).await;
+    assert_eq!(
+        (now["paid_cash"].as_i64(), now["status"].as_str()),
+        (Some(300_000), Some("paid"))
+    );
+    w.app.stop().await;
+}
+
+#[tokio::test]
+async fn schedules_are_checked_and_updated() {
+    let w = world().await;
+    let a = w.market_a;
+    let path = format!("/api/v1/markets/{a}/fee-schedules");
+    let (s, v) = call(
+        &w,
+        &w.manager_a,
+        "POST",
+        &path,
+        json!({"kind": "parking", "amount": 0}),
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert_eq!(
+        v["details"]["errors"].as_array().map(Vec::len),
+        Some(2),
+        "{v}"
+    );
+    let (s, created) = call(
+        &w,
+        &w.manager_a,
+        "POST",
+        &path,
+        json!({"kind": "rent", "amount": 250_000}),
+    )
+    .await;
+    assert_eq!(s, 201);
+    // Creating it again sets its amount (200), no second schedule.
+    let (s, again) = call(
+        &w,
+        &w.manager_a,
+        "POST",
+        &path,
+        json!({"kind": "rent", "amount": 260_000}),
+    )
+    .await;
+    assert_eq!(
+        (s, again["id"].clone(), again["amount"].as_i64()),
+        (200, created["id"].clone(), Some(260_000))
+    );
+    let put = format!("/api/v1/fee-schedules/{}", created["id"]);
+    let (s, _) = call(&w, &w.manager_a, "PUT", &put, json!({"amount": -5})).await;
+    assert_eq!(s, 422);
+    let (s, v) = call(
+        &w,
+        &w.manager_a,
+        "PUT",
+        &put,
+        json!({"amount": 280_000, "active": false}),
+    )
+    .await;
+    assert_eq!(
+        (s, v["amount"].as_i64(), v["active"].as_bool()),
+        (200, Some(280_000), Some(false))
+    );
+    let (s, _) = call(&w, &w.manager_b, "PUT", &put, json!({"amount": 1})).await;
+    assert_eq!(s, 404);
+    let (_, list) = call(&w, &w.manager_a, "GET", &path, Value::Null).await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["amount"], 280_000);
+    w.app.stop().await;
+}
