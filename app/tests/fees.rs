@@ -684,3 +684,36 @@ async fn schedules_are_checked_and_updated() {
     assert_eq!(list[0]["amount"], 280_000);
     w.app.stop().await;
 }
+
+/// A gateway that is down.
+struct Down;
+
+impl halong::sms::SmsSender for Down {
+    fn send<'a>(&'a self, _: &'a str, _: &'a str) -> halong::sms::SendFuture<'a> {
+        Box::pin(async { Err(halong::sms::SmsError::Transport("down".into())) })
+    }
+}
+
+#[tokio::test]
+async fn a_reminder_that_could_not_be_sent_is_tried_again() {
+    let w = world().await;
+    set_up_fees(&w).await;
+    generate(&w, "2026-01").await;
+    let db = w.app.running.as_ref().unwrap().state.db.clone();
+    let r = halong::fees::remind(&db, &Down, w.market_a, None)
+        .await
+        .unwrap();
+    assert_eq!((r.messages_sent, r.failed), (0, 2));
+    let path = format!("/api/v1/markets/{}/fee-bills/remind", w.market_a);
+    let (_, r) = call(&w, &w.manager_a, "POST", &path, json!({})).await;
+    assert_eq!(
+        (r["messages_sent"].as_i64(), r["bills_reminded"].as_i64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(w.sms.sent().len(), 1);
+    let outcomes: Vec<String> = halong::with_db!(&db, p => sqlx::query_scalar(
+        "SELECT outcome FROM fee_reminders ORDER BY id").fetch_all(p).await)
+    .unwrap();
+    assert_eq!(outcomes, ["failed", "failed", "sent", "sent"]);
+    w.app.stop().await;
+}
