@@ -3,8 +3,6 @@
 //! transfer stored), some in cash with a receipt, some half and half, some unpaid (overdue once
 //! their due day has passed). Seeded once (a `meta` marker), deterministic but for references.
 
-use vietqr::{Initiation, Service, VietQr};
-
 use super::*;
 
 const MARKER: &str = "demo_fees_seeded_v1";
@@ -206,46 +204,21 @@ async fn insert_request(
     paid_at: i64,
     due: i64,
 ) -> anyhow::Result<i64> {
-    let reference =
-        banknotify::generate_reference(banknotify::DEFAULT_PREFIX, rand::random::<u64>());
-    let payload = VietQr {
-        initiation: Initiation::Dynamic,
-        bin: bin.into(),
-        account: account.into(),
-        service: Some(Service::ToAccount),
-        amount: Some(s.amount.unsigned_abs()),
-        memo: Some(reference.clone()),
-        ..VietQr::default()
-    }
-    .encode()?;
-    let status = match paid {
-        0 => "created",
-        p if p >= s.amount => "paid",
-        _ => "partially_paid",
+    let r = BillRequest {
+        bank_bin: bin,
+        account_number: account,
+        stall,
+        payer: merchant,
+        amount: s.amount,
+        description,
+        paid,
+        created_at: due - 20 * 86_400 * 1_000_000,
+        expires_at: due + REQUEST_OPEN_AFTER_DUE_US,
+        created_by: None,
     };
-    let created = due - 20 * 86_400 * 1_000_000;
-    let id = tx
-        .fetch_i64(
-            "INSERT INTO payment_requests (reference, kind, stall_id, merchant_id, bank_bin, \
-             account_number, amount, paid_amount, status, description, payload, created_at, \
-             expires_at) VALUES ($1, 'bill', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-             RETURNING id",
-            &[
-                Arg::Text(reference.clone()),
-                Arg::I64(stall),
-                Arg::I64(merchant),
-                Arg::Text(bin.into()),
-                Arg::Text(account.into()),
-                Arg::I64(s.amount),
-                Arg::I64(paid),
-                Arg::Text(status.into()),
-                Arg::Text(description.into()),
-                Arg::Text(payload),
-                Arg::I64(created),
-                Arg::I64(due + REQUEST_OPEN_AFTER_DUE_US),
-            ],
-        )
-        .await?;
+    let (id, reference) = insert_bill_request(tx, &r)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo bill request: {}", e.body.message_en))?;
     if paid > 0 {
         tx.execute(
             "INSERT INTO incoming_transfers (provider, provider_tx_id, account_number, amount, \

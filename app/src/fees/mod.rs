@@ -17,7 +17,6 @@ use utoipa::ToSchema;
 
 use crate::db::{Arg, Db, Tx, now_micros};
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::register::BankAccount;
 use crate::with_db;
 
 /// Kinds of fee with their Vietnamese names.
@@ -512,33 +511,52 @@ pub async fn generate(
         existing: 0,
         stalls_without_merchant: 0,
     };
+    // One transaction for the bills, a few for their requests: a market of 500 stalls is
+    // thousands of rows, which autocommitted one by one would each wait for the disk.
+    let mut tx = db.begin().await?;
     for (stall_id, _, category, merchant) in &stalls {
         let Some(merchant) = merchant else {
             report.stalls_without_merchant += 1;
             continue;
         };
         for s in applicable(&schedules, category) {
-            let id: Option<i64> = with_db!(db, p => sqlx::query_scalar(
-                "INSERT INTO fee_bills (market_id, stall_id, merchant_id, schedule_id, period, kind, \
-                 amount, due_at, status, is_demo, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10, $10) \
-                 ON CONFLICT (stall_id, period, kind) DO NOTHING RETURNING id")
-                .bind(market_id).bind(stall_id).bind(merchant).bind(s.id).bind(&period)
-                .bind(&s.kind).bind(s.amount).bind(due).bind(is_demo).bind(now)
-                .fetch_optional(p).await)?;
-            if id.is_some() {
-                report.created += 1;
-            } else {
+            let new = tx
+                .fetch_keys(
+                    "INSERT INTO fee_bills (market_id, stall_id, merchant_id, schedule_id, period, \
+                     kind, amount, due_at, status, is_demo, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10, $10) \
+                     ON CONFLICT (stall_id, period, kind) DO NOTHING RETURNING id, kind",
+                    &[
+                        Arg::I64(market_id),
+                        Arg::I64(*stall_id),
+                        Arg::I64(*merchant),
+                        Arg::I64(s.id),
+                        Arg::Text(period.clone()),
+                        Arg::Text(s.kind.clone()),
+                        Arg::I64(s.amount),
+                        Arg::I64(due),
+                        Arg::Bool(is_demo),
+                        Arg::I64(now),
+                    ],
+                )
+                .await?;
+            if new.is_empty() {
                 report.existing += 1;
+            } else {
+                report.created += 1;
             }
         }
     }
+    tx.commit().await?;
     attach_requests(db, market_id, &period, &account, by, now).await?;
     Ok(report)
 }
 
+/// Bills given their requests per transaction.
+const REQUEST_CHUNK: usize = 250;
+
 /// Gives every bill of the period without a payment request its own (to the market board's
-/// account). A bill already given one by a concurrent run keeps the first.
+/// account). A bill already given one by a concurrent run keeps the first (ours is removed).
 async fn attach_requests(
     db: &Db,
     market_id: i64,
@@ -553,32 +571,118 @@ async fn attach_requests(
          AND b.period = $2 AND b.payment_request_id IS NULL AND b.merchant_id IS NOT NULL \
          AND b.status <> 'cancelled' ORDER BY b.id")
         .bind(market_id).bind(period).fetch_all(p).await)?;
-    for (bill, stall, merchant, kind, amount, due, code) in missing {
-        // payment_requests.merchant_id is the payer here; the money goes to `bank`.
-        let bank = BankAccount {
-            id: 0,
-            merchant_id: merchant,
-            bank_bin: account.bank_bin.clone(),
-            account_number: account.account_number.clone(),
-            holder_name: account.holder_name.clone(),
-            is_default: true,
-            created_at: now,
-        };
-        let n = crate::receipts::requests::NewPaymentRequest {
-            stall_id: stall,
-            amount,
-            kind: "bill".into(),
-            description: format!("{} {period} quầy {code}", kind_vi(&kind)),
-            expires_in_seconds: None,
-        };
-        let expiry = ((due + REQUEST_OPEN_AFTER_DUE_US - now) / 1_000_000).max(60);
-        let r = crate::receipts::requests::insert(db, &bank, stall, &n, expiry, by).await?;
-        with_db!(db, p => sqlx::query(
-            "UPDATE fee_bills SET payment_request_id = $2, updated_at = $3 \
-             WHERE id = $1 AND payment_request_id IS NULL")
-            .bind(bill).bind(r.id).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
+    for chunk in missing.chunks(REQUEST_CHUNK) {
+        let mut tx = db.begin().await?;
+        for (bill, stall, merchant, kind, amount, due, code) in chunk {
+            let r = BillRequest {
+                bank_bin: &account.bank_bin,
+                account_number: &account.account_number,
+                stall: *stall,
+                payer: *merchant,
+                amount: *amount,
+                description: &format!("{} {period} quầy {code}", kind_vi(kind)),
+                paid: 0,
+                created_at: now,
+                expires_at: (due + REQUEST_OPEN_AFTER_DUE_US).max(now + 60_000_000),
+                created_by: by,
+            };
+            let request = insert_bill_request(&mut tx, &r).await?;
+            let attached = tx
+                .execute(
+                    "UPDATE fee_bills SET payment_request_id = $2, updated_at = $3 \
+                     WHERE id = $1 AND payment_request_id IS NULL",
+                    &[Arg::I64(*bill), Arg::I64(request.0), Arg::I64(now)],
+                )
+                .await?;
+            if attached == 0 {
+                tx.execute(
+                    "DELETE FROM payment_requests WHERE id = $1",
+                    &[Arg::I64(request.0)],
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
     }
     Ok(())
+}
+
+/// A bill's payment request: a dynamic VietQR for the amount with a fresh reference as memo, to
+/// the market board's account; `payer` (the stall's merchant) fills `merchant_id`.
+pub(crate) struct BillRequest<'a> {
+    pub bank_bin: &'a str,
+    pub account_number: &'a str,
+    pub stall: i64,
+    pub payer: i64,
+    pub amount: i64,
+    pub description: &'a str,
+    /// Already received (the demo's paid bills); 0 otherwise.
+    pub paid: i64,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub created_by: Option<i64>,
+}
+
+/// Stores a [`BillRequest`] in the transaction; returns its id and reference. The reference is
+/// checked free first (random 35 bits: a clash would otherwise abort the whole transaction).
+pub(crate) async fn insert_bill_request(
+    tx: &mut Tx,
+    r: &BillRequest<'_>,
+) -> ApiResult<(i64, String)> {
+    for _ in 0..5 {
+        let reference =
+            banknotify::generate_reference(banknotify::DEFAULT_PREFIX, rand::random::<u64>());
+        let taken = tx
+            .fetch_i64(
+                "SELECT COUNT(*) FROM payment_requests WHERE reference = $1",
+                &[Arg::Text(reference.clone())],
+            )
+            .await?;
+        if taken > 0 {
+            continue;
+        }
+        let payload = vietqr::VietQr {
+            initiation: vietqr::Initiation::Dynamic,
+            bin: r.bank_bin.into(),
+            account: r.account_number.into(),
+            service: Some(vietqr::Service::ToAccount),
+            amount: Some(r.amount.unsigned_abs()),
+            memo: Some(reference.clone()),
+            ..vietqr::VietQr::default()
+        }
+        .encode()
+        .map_err(|e| crate::qr::qr_error(&e))?;
+        let status = match r.paid {
+            0 => "created",
+            p if p >= r.amount => "paid",
+            _ => "partially_paid",
+        };
+        let id = tx
+            .fetch_i64(
+                "INSERT INTO payment_requests (reference, kind, stall_id, merchant_id, bank_bin, \
+                 account_number, amount, paid_amount, status, description, payload, created_by, \
+                 created_at, expires_at) VALUES ($1, 'bill', $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+                 $11, $12, $13) RETURNING id",
+                &[
+                    Arg::Text(reference.clone()),
+                    Arg::I64(r.stall),
+                    Arg::I64(r.payer),
+                    Arg::Text(r.bank_bin.into()),
+                    Arg::Text(r.account_number.into()),
+                    Arg::I64(r.amount),
+                    Arg::I64(r.paid),
+                    Arg::Text(status.into()),
+                    Arg::Text(crate::text::clean(r.description)),
+                    Arg::Text(payload),
+                    Arg::OptI64(r.created_by),
+                    Arg::I64(r.created_at),
+                    Arg::I64(r.expires_at),
+                ],
+            )
+            .await?;
+        return Ok((id, reference));
+    }
+    Err(ApiError::internal())
 }
 
 // ---------------------------------------------------------------- cash
