@@ -649,7 +649,8 @@ async fn merchant_view(
                 dt { "Thanh toán chấp nhận" } dd { (methods_vi(&m.payment_methods)) }
                 dt { "Trạng thái" } dd { (status_vi(&m.status)) }
             }
-            p { a.button href={ "/merchants/" (m.id) "/edit" } { "Sửa thông tin" } }
+            p { a.button href={ "/merchants/" (m.id) "/edit" } { "Sửa thông tin" } " "
+                a.button href={ "/merchants/" (m.id) "/fees" } { "Phí chợ phải nộp" } }
             h2 { "Tài khoản nhận tiền" }
             ul {
                 @for a in &accounts {

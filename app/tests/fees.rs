@@ -557,6 +557,19 @@ async fn only_the_market_board_runs_its_fees() {
         .unwrap();
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("Phí chợ phải nộp"));
+    let merchant_page = w
+        .owner_1
+        .get(w.app.url(&format!("/merchants/{merchant}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        merchant_page.contains(&format!("/merchants/{merchant}/fees")),
+        "linked from the merchant's page"
+    );
     w.app.stop().await;
 }
 
