@@ -129,6 +129,21 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(crate::invoices::routes::get_invoice))
         .routes(routes!(crate::invoices::routes::invoice_xml))
         .routes(routes!(crate::invoices::routes::replace_invoice))
+        .routes(routes!(
+            crate::fees::api::schedules,
+            crate::fees::api::create_schedule
+        ))
+        .routes(routes!(crate::fees::api::put_schedule))
+        .routes(routes!(
+            crate::fees::api::get_account,
+            crate::fees::api::put_account
+        ))
+        .routes(routes!(crate::fees::api::bills))
+        .routes(routes!(crate::fees::api::generate_route))
+        .routes(routes!(crate::fees::api::remind_route))
+        .routes(routes!(crate::fees::api::bill))
+        .routes(routes!(crate::fees::api::cash_route))
+        .routes(routes!(crate::fees::api::merchant_bills_route))
         .split_for_parts();
     (router, api)
 }

@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod fees;
 pub mod import;
 pub mod invoice_cli;
 pub mod invoices;

@@ -94,6 +94,7 @@ pub fn router() -> Router<AppState> {
             "/statements/confirm",
             axum::routing::post(crate::receipts::statements::statements_confirm),
         )
+        .merge(crate::fees::pages::router())
 }
 
 /// A print document: one stall sign per A6 page.
@@ -572,6 +573,9 @@ async fn market_page(
             p {
                 a.button href={ "/markets/" (m.id) "/edit" } { "Sửa thông tin chợ" } " "
                 a.button href={ "/markets/" (m.id) "/stalls/new" } { "Thêm quầy/sạp" } " "
+                @if caller.person()?.manages_market(m.id) {
+                    a.button href={ "/markets/" (m.id) "/fees" } { "Thu phí chợ" } " "
+                }
                 a.button href={ "/markets/" (m.id) "/signs" } { "In tất cả bảng QR" }
             }
             h2 { "Quầy/sạp (" (stalls.total) ")" }
@@ -645,7 +649,8 @@ async fn merchant_view(
                 dt { "Thanh toán chấp nhận" } dd { (methods_vi(&m.payment_methods)) }
                 dt { "Trạng thái" } dd { (status_vi(&m.status)) }
             }
-            p { a.button href={ "/merchants/" (m.id) "/edit" } { "Sửa thông tin" } }
+            p { a.button href={ "/merchants/" (m.id) "/edit" } { "Sửa thông tin" } " "
+                a.button href={ "/merchants/" (m.id) "/fees" } { "Phí chợ phải nộp" } }
             h2 { "Tài khoản nhận tiền" }
             ul {
                 @for a in &accounts {

@@ -43,6 +43,8 @@ const CATALOGUE_A: &[&str] = &[ADMIN, OWN_A];
 /// Who may refund a receipt of merchant A: administrators and A's owner (not its cashier, nor
 /// the market's manager, who may only see it).
 const REFUND_A: &[&str] = &[ADMIN, OWN_A];
+/// Who may read a fee bill of market A (its board, administrators, the billed merchant's owner).
+const FEE_BILL_A: &[&str] = &[ADMIN, MGR_A, OWN_A];
 
 /// Who may call each route (on the objects of market A).
 fn expected(method: &str, path: &str) -> Option<&'static [&'static str]> {
@@ -123,6 +125,28 @@ fn expected(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("GET", "/sim/tax" | "/sim/tax/messages/{id}/replies") | ("POST", "/sim/tax/messages") => {
             ALL
         }
+        // market fees: run by the market's managers and administrators
+        (
+            "GET" | "POST",
+            "/api/v1/markets/{id}/fee-schedules" | "/api/v1/markets/{id}/fee-bills/generate",
+        )
+        | ("PUT", "/api/v1/fee-schedules/{id}")
+        | ("GET" | "PUT", "/api/v1/markets/{id}/fee-account")
+        | ("GET", "/api/v1/markets/{id}/fee-bills")
+        | ("POST", "/api/v1/markets/{id}/fee-bills/remind" | "/api/v1/fee-bills/{id}/cash") => {
+            MANAGE_A
+        }
+        ("GET", "/api/v1/fee-bills/{id}") => FEE_BILL_A,
+        ("GET", "/api/v1/merchants/{id}/fee-bills" | "/merchants/{id}/fees") => EDIT_MERCHANT_A,
+        ("GET", "/markets/{id}/fees" | "/fee-receipts/{id}") => MANAGE_A,
+        (
+            "POST",
+            "/markets/{id}/fees/generate"
+            | "/markets/{id}/fees/remind"
+            | "/markets/{id}/fees/schedules"
+            | "/markets/{id}/fees/account"
+            | "/fee-bills/{id}/cash",
+        ) => MANAGE_A,
         _ => return None,
     })
 }
@@ -137,6 +161,9 @@ struct World {
     register_a: i64,
     sale_a: i64,
     invoice_a: i64,
+    fee_schedule_a: i64,
+    fee_bill_a: i64,
+    fee_receipt_a: i64,
     tokens: HashMap<&'static str, String>,
 }
 
@@ -246,7 +273,37 @@ async fn world(app: &TestApp) -> World {
     )
     .await
     .unwrap();
+    // Market A's board bills its stalls; one bill is partly paid in cash.
+    app.put_json(
+        &format!("/api/v1/markets/{market_a}/fee-account"),
+        &json!({"bank_bin": "970436", "account_number": "0451000777888", "holder_name": "BQL A"}),
+    )
+    .await;
+    let (_, schedule) = app
+        .post_json(
+            &format!("/api/v1/markets/{market_a}/fee-schedules"),
+            &json!({"kind": "rent", "amount": 300000}),
+        )
+        .await;
+    app.post_json(
+        &format!("/api/v1/markets/{market_a}/fee-bills/generate"),
+        &json!({"period": "2026-11"}),
+    )
+    .await;
+    let fee_bills = app
+        .get_json(&format!("/api/v1/markets/{market_a}/fee-bills"))
+        .await;
+    let fee_bill_a = fee_bills[0]["id"].as_i64().expect("fee bill A");
+    let (_, paid) = app
+        .post_json(
+            &format!("/api/v1/fee-bills/{fee_bill_a}/cash"),
+            &json!({"amount": 1000, "idempotency_key": "w"}),
+        )
+        .await;
     World {
+        fee_schedule_a: schedule["id"].as_i64().expect("fee schedule A"),
+        fee_bill_a,
+        fee_receipt_a: paid["payment"]["id"].as_i64().expect("fee receipt A"),
         register_a,
         sale_a: sale["sale"]["id"].as_i64().expect("sale A"),
         invoice_a: sale["invoice"]["id"].as_i64().expect("invoice A"),
@@ -302,6 +359,12 @@ async fn concrete(app: &TestApp, w: &World, role: &str, path: &str) -> String {
         w.invoice_a
     } else if path.starts_with("/api/v1/receipts/") {
         w.receipt_a
+    } else if path.starts_with("/api/v1/fee-bills/") || path.starts_with("/fee-bills/") {
+        w.fee_bill_a
+    } else if path.starts_with("/api/v1/fee-schedules/") {
+        w.fee_schedule_a
+    } else if path.starts_with("/fee-receipts/") {
+        w.fee_receipt_a
     } else if path.starts_with("/api/v1/organisations/") {
         1
     } else if path.starts_with("/api/v1/people/") {

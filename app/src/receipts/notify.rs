@@ -154,6 +154,7 @@ async fn store_group(
         for ((_, n, m), new) in chunk.iter().zip(&new) {
             if *new && let Some(id) = m.payment_request_id {
                 apply_to_request(&mut tx, id, n.amount).await?;
+                crate::fees::sync_request_in(&mut tx, id).await?;
             }
         }
         inserted.extend(new);
@@ -228,12 +229,16 @@ async fn apply_to_request(tx: &mut Tx, id: i64, amount: i64) -> sqlx::Result<()>
     Ok(())
 }
 
+/// A market-fee bill (`kind = 'bill'`) is paid into the market board's account, not the stall's:
+/// its transfer is no receipt of the stall's merchant (no stall, no merchant, not posted to the
+/// merchant's ledger account); `crate::fees` follows it through the request.
 fn matched(kind: &'static str, r: Option<&PaymentRequest>, late: bool) -> Matched {
+    let stall_side = r.filter(|r| r.kind != "bill");
     Matched {
         match_kind: kind,
         payment_request_id: r.map(|r| r.id),
-        stall_id: r.map(|r| r.stall_id),
-        merchant_id: r.map(|r| r.merchant_id),
+        stall_id: stall_side.map(|r| r.stall_id),
+        merchant_id: stall_side.map(|r| r.merchant_id),
         late,
     }
 }
@@ -271,6 +276,7 @@ pub async fn match_transfer(db: &Db, n: &Notification) -> sqlx::Result<Matched> 
 /// carry a time a little before the request it pays.
 const CLOCK_SLACK_US: i64 = 120 * 1_000_000;
 
+/// Bills are matched by their reference only: many bills of one market have the same amount.
 /// The oldest open request to this account for exactly this amount, created before the payment
 /// (give or take the clock slack) and not expired longer ago than the grace period.
 async fn by_account_amount(
@@ -281,7 +287,7 @@ async fn by_account_amount(
 ) -> sqlx::Result<Option<PaymentRequest>> {
     let id: Option<i64> = with_db!(db, p => sqlx::query_scalar(
         "SELECT id FROM payment_requests WHERE account_number = $1 AND amount = $2 \
-         AND status IN ('created', 'expired') AND created_at <= $3 + $5 AND expires_at + $4 >= $3 \
+         AND kind <> 'bill' AND status IN ('created', 'expired') AND created_at <= $3 + $5 AND expires_at + $4 >= $3 \
          ORDER BY created_at LIMIT 1")
         .bind(account).bind(amount).bind(at).bind(AMOUNT_MATCH_GRACE_US).bind(CLOCK_SLACK_US)
         .fetch_optional(p).await)?;
@@ -376,7 +382,7 @@ pub async fn match_batch(db: &Db, ns: &[&Notification]) -> sqlx::Result<Vec<Matc
             .unwrap_or(0);
         let sql = format!(
             "SELECT {} FROM payment_requests WHERE status IN ('created', 'expired') \
-             AND expires_at >= {} AND account_number IN ({}) ORDER BY created_at, id",
+             AND kind <> 'bill' AND expires_at >= {} AND account_number IN ({}) ORDER BY created_at, id",
             requests::COLS,
             if matches!(db, Db::Sqlite(_)) {
                 "?"
