@@ -555,9 +555,10 @@ pub async fn generate(
             if writer.rows == ROWS_PER_STATEMENT {
                 writer.flush(&mut tx).await?;
                 progress(n, opts.payments);
-            }
-            if writer.refund_rows == ROWS_PER_STATEMENT {
-                writer.flush_refunds(&mut tx).await?;
+                // Refunds follow their receipts (foreign key), never before them.
+                if writer.refund_rows >= ROWS_PER_STATEMENT / 2 {
+                    writer.flush_refunds(&mut tx).await?;
+                }
             }
         }
     }
