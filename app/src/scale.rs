@@ -432,6 +432,7 @@ pub async fn generate(
     let total_weight: f64 = day_weights.iter().sum();
     anyhow::ensure!(total_weight > 0.0, "no stall is active");
 
+    let rebuild = set_aside_indexes(&mut tx).await?;
     let base_id = tx
         .fetch_i64("SELECT COALESCE(MAX(id), 0) FROM incoming_transfers", &[])
         .await?
@@ -566,6 +567,9 @@ pub async fn generate(
     writer.flush_refunds(&mut tx).await?;
     progress(n, opts.payments);
     anyhow::ensure!(n == opts.payments, "generated {n} of {}", opts.payments);
+    for sql in rebuild {
+        tx.execute(&sql, &[]).await?;
+    }
     if let Tx::Pg(_) = &tx {
         // Ids were chosen here; move the identity on so the next real receipt gets a new one.
         tx.execute(
@@ -580,6 +584,34 @@ pub async fn generate(
     after_generate(db).await?;
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// SQLite: drops the receipts' secondary indexes inside the transaction and returns the
+/// statements that recreate them (read from the schema itself, so they cannot drift from the
+/// migrations). Two of them (by account, by merchant) take rows in random order; kept during a
+/// bulk load of millions they thrash the page cache, while building them once at the end is a
+/// sort. DDL is transactional in SQLite: readers keep the indexes until the commit, and a failed
+/// run rolls the drop back. PostgreSQL keeps its indexes (its writes are not the bottleneck).
+async fn set_aside_indexes(tx: &mut Tx) -> anyhow::Result<Vec<String>> {
+    let Tx::Sqlite(t) = tx else {
+        return Ok(Vec::new());
+    };
+    let indexes: Vec<(String, String)> = sqlx::query_as(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' \
+         AND tbl_name = 'incoming_transfers' AND sql IS NOT NULL",
+    )
+    .fetch_all(&mut **t)
+    .await?;
+    let mut rebuild = Vec::with_capacity(indexes.len());
+    for (name, sql) in indexes {
+        anyhow::ensure!(
+            name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'),
+            "unexpected index name {name}"
+        );
+        tx.execute(&format!("DROP INDEX {name}"), &[]).await?;
+        rebuild.push(sql);
+    }
+    Ok(rebuild)
 }
 
 /// Demo stalls whose merchant has a default payout account, with what shapes their sales.
