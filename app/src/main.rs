@@ -23,7 +23,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the web server and API.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply database migrations and seed reference data, then exit.
     Migrate(DbArgs),
     /// Import markets, stalls or merchants from a CSV file (all or nothing).

@@ -372,7 +372,7 @@ pub async fn generate(
     .await?;
 
     let mut summary = Summary::default();
-    let mut rng = Rng::new(opts.seed ^ 0x5343_414C_45); // "SCALE"
+    let mut rng = Rng::new(opts.seed ^ 0x0053_4341_4C45); // "SCALE"
     let first_day = days_from_civil(opts.start_year, opts.start_month, 1);
     let (ey, em) = add_months(opts.start_year, opts.start_month, opts.months);
     let end_day = days_from_civil(ey, em, 1);
@@ -502,7 +502,12 @@ pub async fn generate(
                     Some(stall.merchant_id),
                 )
             } else {
-                (String::new(), "direct", Some(stall.id), Some(stall.merchant_id))
+                (
+                    String::new(),
+                    "direct",
+                    Some(stall.id),
+                    Some(stall.merchant_id),
+                )
             };
             writer.args.extend([
                 Arg::I64(id),
@@ -729,9 +734,7 @@ async fn write_fee_bills(tx: &mut Tx, rng: &mut Rng, opts: &Options) -> anyhow::
                     } else {
                         rng.range(10, 27)
                     };
-                    created
-                        + i64::try_from(day).expect("small") * DAY_MICROS
-                        + time_of_day(rng)
+                    created + i64::try_from(day).expect("small") * DAY_MICROS + time_of_day(rng)
                 });
                 args.extend([
                     Arg::I64(market_id),

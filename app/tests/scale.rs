@@ -109,7 +109,11 @@ async fn generates_a_consistent_demo_marked_year_and_refuses_twice() {
     assert_eq!(per_day.iter().map(|p| p.1).sum::<i64>(), total);
     // All within 2026 (local), market hours 05:00–19:00 local.
     let first = 20_454; // 2026-01-01 as days since 1970
-    assert!(per_day.iter().all(|&(d, _)| (first..first + 365).contains(&d)));
+    assert!(
+        per_day
+            .iter()
+            .all(|&(d, _)| (first..first + 365).contains(&d))
+    );
     assert_eq!(
         scalar(
             &db,
@@ -188,7 +192,14 @@ async fn generates_a_consistent_demo_marked_year_and_refuses_twice() {
         0
     );
     assert!(scalar(&db, "SELECT COUNT(*) FROM fee_bills WHERE status = 'open'").await > 0);
-    assert!(scalar(&db, "SELECT COUNT(*) FROM fee_bills WHERE paid_cash > 0 AND paid_cashless > 0").await > 0);
+    assert!(
+        scalar(
+            &db,
+            "SELECT COUNT(*) FROM fee_bills WHERE paid_cash > 0 AND paid_cashless > 0"
+        )
+        .await
+            > 0
+    );
 
     // Twice: refused, nothing changes.
     let again = scale::generate(&db, &options(n), &|_, _| {}).await;
@@ -202,7 +213,8 @@ async fn generates_a_consistent_demo_marked_year_and_refuses_twice() {
         "INSERT INTO incoming_transfers (provider, provider_tx_id, account_number, amount, \
          direction, description, occurred_at, received_at, match_kind, late, raw) \
          VALUES ('payos', 'REAL-1', '123', 5000, 'in', '', 1, 1, 'unmatched', FALSE, '{}')")
-        .execute(p).await.map(|_| ())).unwrap();
+        .execute(p).await.map(|_| ()))
+    .unwrap();
     let replaced = scale::generate(
         &db,
         &Options {
@@ -251,10 +263,14 @@ async fn a_failed_generation_leaves_nothing() {
          direction, description, occurred_at, received_at, match_kind, late, raw) \
          VALUES ('demo-scale', 'DEMO-1-000004990', '123', 5000, 'in', '', 1, 1, 'unmatched', \
          FALSE, '{}')")
-        .execute(p).await.map(|_| ())).unwrap();
+        .execute(p).await.map(|_| ()))
+    .unwrap();
     let failed = scale::generate(&db, &options(n), &|_, _| {}).await;
     assert!(failed.is_err());
-    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM incoming_transfers").await, 1);
+    assert_eq!(
+        scalar(&db, "SELECT COUNT(*) FROM incoming_transfers").await,
+        1
+    );
     assert_eq!(scalar(&db, "SELECT COUNT(*) FROM fee_bills").await, 0);
     assert_eq!(
         scalar(&db, "SELECT COUNT(*) FROM receipt_adjustments").await,
