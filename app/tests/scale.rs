@@ -32,6 +32,20 @@ async fn pairs(db: &Db, sql: &'static str) -> Vec<(i64, i64)> {
     halong::with_db!(db, p => sqlx::query_as::<_, (i64, i64)>(sql).fetch_all(p).await).unwrap()
 }
 
+async fn receipt_indexes_intact(db: &Db) {
+    // SQLite drops the secondary indexes during the load: all must be back (or never gone).
+    if let Db::Sqlite(p) = db {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' \
+             AND tbl_name = 'incoming_transfers'",
+        )
+        .fetch_one(p)
+        .await
+        .unwrap();
+        assert_eq!(n, 5);
+    }
+}
+
 #[tokio::test]
 async fn generates_a_consistent_demo_marked_year_and_refuses_twice() {
     let (db, _dir, pg_admin) = fresh().await;
@@ -226,6 +240,7 @@ async fn generates_a_consistent_demo_marked_year_and_refuses_twice() {
     .await
     .unwrap();
     assert_eq!(replaced.receipts, n / 2);
+    receipt_indexes_intact(&db).await;
     assert_eq!(
         scalar(
             &db,
@@ -267,6 +282,7 @@ async fn a_failed_generation_leaves_nothing() {
     .unwrap();
     let failed = scale::generate(&db, &options(n), &|_, _| {}).await;
     assert!(failed.is_err());
+    receipt_indexes_intact(&db).await;
     assert_eq!(
         scalar(&db, "SELECT COUNT(*) FROM incoming_transfers").await,
         1
