@@ -17,6 +17,7 @@ pub mod places;
 pub mod qr;
 pub mod receipts;
 pub mod register;
+pub mod scale;
 pub mod server;
 pub mod sim_bank;
 pub mod sms;

@@ -48,6 +48,35 @@ enum Command {
     /// E-invoices (HĐĐT / MTT XML): print as JSON, check signatures.
     #[command(subcommand)]
     Invoice(halong::invoice_cli::InvoiceCommand),
+    /// The demo province and its synthetic data sets.
+    #[command(subcommand)]
+    Demo(DemoCommand),
+}
+
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// Generate a demo-marked year of receipts and fee bills on top of the demo province (seeded
+    /// if absent), in one transaction (docs/scale.md).
+    Generate {
+        /// province (10,000,000 payments) or small (100,000).
+        #[arg(long, default_value = "province")]
+        scale: String,
+        /// Number of payments (overrides the scale's).
+        #[arg(long)]
+        payments: Option<u64>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// First month, YYYY-MM (local calendar).
+        #[arg(long, default_value = "2026-01")]
+        start: String,
+        #[arg(long, default_value_t = 12)]
+        months: u32,
+        /// Delete a previously generated data set (only its rows) instead of refusing.
+        #[arg(long)]
+        replace: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -239,6 +268,27 @@ async fn run(command: Command) -> anyhow::Result<std::process::ExitCode> {
             .await?
         }
         Command::Sim(SimCommand::Bank(args)) => sim_bank(args).await?,
+        Command::Demo(DemoCommand::Generate {
+            scale,
+            payments,
+            seed,
+            start,
+            months,
+            replace,
+            db,
+        }) => {
+            let mut opts = halong::scale::Options::for_scale(&scale)?;
+            if let Some(n) = payments {
+                opts.payments = n;
+            }
+            let (y, m) = start
+                .split_once('-')
+                .and_then(|(y, m)| Some((y.parse().ok()?, m.parse().ok()?)))
+                .ok_or_else(|| anyhow::anyhow!("--start is YYYY-MM"))?;
+            (opts.seed, opts.start_year, opts.start_month) = (seed, y, m);
+            (opts.months, opts.replace) = (months, replace);
+            demo_generate(&db, &opts).await?;
+        }
         Command::Openapi => {
             let (_, api) = halong::api::router();
             println!("{}", api.to_pretty_json()?);
@@ -290,6 +340,26 @@ async fn import_file(
         }
         Err(ImportError::Db(e)) => Err(e.into()),
     }
+}
+
+async fn demo_generate(db: &DbArgs, opts: &halong::scale::Options) -> anyhow::Result<()> {
+    let config = Config::from_db_args(db)?;
+    let state = halong::server::prepare(&config).await?;
+    halong::demo::seed(&state.db, &state.places).await?;
+    let bar = indicatif::ProgressBar::new(opts.payments).with_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:40}] {pos}/{len} ({per_sec}, {eta} left)",
+        )?
+        .progress_chars("=> "),
+    );
+    bar.set_message("thanh toán / payments");
+    let progress = |done: u64, _total: u64| bar.set_position(done);
+    let result = halong::scale::generate(&state.db, opts, &progress).await;
+    bar.finish_and_clear();
+    state.db.close().await;
+    let summary = result?;
+    println!("{}", serde_json::to_string_pretty(&summary)?);
+    Ok(())
 }
 
 fn qr(command: QrCommand) -> anyhow::Result<std::process::ExitCode> {
