@@ -8,6 +8,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod import;
+pub mod indicators;
 pub mod invoice_cli;
 pub mod invoices;
 pub mod metrics;
