@@ -88,6 +88,7 @@ pub async fn prepare_at(config: &Config, public_addr: SocketAddr) -> anyhow::Res
     places.seed(&db).await?;
     if config.demo {
         crate::demo::seed(&db, &places).await?;
+        crate::indicators::demo::seed_receipts(&db).await?;
     }
     let invoice_signer = crate::invoices::load_signer(
         config.einvoice.key.as_deref(),

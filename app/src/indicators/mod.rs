@@ -4,6 +4,7 @@
 //! Receipts are read from the daily aggregates (`aggregates`), the register from its own tables.
 
 pub mod aggregates;
+pub mod demo;
 pub mod pages;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
