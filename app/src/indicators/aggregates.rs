@@ -46,11 +46,12 @@ pub async fn add_receipt(tx: &mut Tx, receipt_id: i64) -> sqlx::Result<()> {
 
 /// Counts a refund or correction that has just been marked posted (same transaction): a refund
 /// on the stall it is charged to, a correction out of the old stall and into the new one, on the
-/// adjustment's own local day and under the receipt's method.
+/// adjustment's own local day and under the receipt's method. A correction also moves the
+/// receipt's count (−1 at the old stall, +1 at the new one).
 pub async fn add_adjustment(tx: &mut Tx, adjustment_id: i64) -> sqlx::Result<()> {
     let from = format!(
         "INSERT INTO receipt_daily ({COLS}) SELECT COALESCE(a.from_stall_id, 0), \
-         a.from_merchant_id, {}, t.method, 0, 0, \
+         a.from_merchant_id, {}, t.method, CASE WHEN a.kind = 'correction' THEN -1 ELSE 0 END, 0, \
          CASE WHEN a.kind = 'refund' THEN a.amount ELSE 0 END, \
          CASE WHEN a.kind = 'correction' THEN a.amount ELSE 0 END, 0 \
          FROM receipt_adjustments a JOIN incoming_transfers t ON t.id = a.receipt_id \
@@ -60,7 +61,7 @@ pub async fn add_adjustment(tx: &mut Tx, adjustment_id: i64) -> sqlx::Result<()>
     tx.execute(&from, &[Arg::I64(adjustment_id)]).await?;
     let to = format!(
         "INSERT INTO receipt_daily ({COLS}) SELECT COALESCE(a.to_stall_id, 0), a.to_merchant_id, \
-         {}, t.method, 0, 0, 0, 0, a.amount \
+         {}, t.method, 1, 0, 0, 0, a.amount \
          FROM receipt_adjustments a JOIN incoming_transfers t ON t.id = a.receipt_id \
          WHERE a.id = $1 AND a.kind = 'correction' AND a.to_merchant_id IS NOT NULL {UPSERT}",
         day_sql("a.created_at")
@@ -81,13 +82,14 @@ fn recompute_sql() -> String {
              FROM incoming_transfers t WHERE t.ledger_posted = $1 AND t.direction = 'in' \
              AND t.merchant_id IS NOT NULL \
            UNION ALL \
-           SELECT COALESCE(a.from_stall_id, 0), a.from_merchant_id, {ad}, t.method, 0, 0, \
+           SELECT COALESCE(a.from_stall_id, 0), a.from_merchant_id, {ad}, t.method, \
+             CASE WHEN a.kind = 'correction' THEN -1 ELSE 0 END, 0, \
              CASE WHEN a.kind = 'refund' THEN a.amount ELSE 0 END, \
              CASE WHEN a.kind = 'correction' THEN a.amount ELSE 0 END, 0 \
              FROM receipt_adjustments a JOIN incoming_transfers t ON t.id = a.receipt_id \
              WHERE a.ledger_posted = $1 \
            UNION ALL \
-           SELECT COALESCE(a.to_stall_id, 0), a.to_merchant_id, {ad}, t.method, 0, 0, 0, 0, \
+           SELECT COALESCE(a.to_stall_id, 0), a.to_merchant_id, {ad}, t.method, 1, 0, 0, 0, \
              a.amount FROM receipt_adjustments a JOIN incoming_transfers t ON t.id = a.receipt_id \
              WHERE a.ledger_posted = $1 AND a.kind = 'correction' AND a.to_merchant_id IS NOT NULL \
          ) x GROUP BY stall_id, merchant_id, day, method"

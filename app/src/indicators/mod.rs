@@ -432,9 +432,10 @@ pub async fn compute(
     let aggs: Vec<Agg> = with_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(from).bind(to).fetch_all(p).await)?;
     let sql = format!(
-        "SELECT DISTINCT r.stall_id FROM receipt_daily r WHERE r.day >= $1 AND r.day <= $2 \
-         AND r.method <> 'cash' AND r.count > 0 AND r.stall_id IN \
-         (SELECT s.id FROM stalls s WHERE s.market_id IN ({market_ids}))"
+        "SELECT r.stall_id FROM receipt_daily r WHERE r.day >= $1 AND r.day <= $2 \
+         AND r.method <> 'cash' AND r.stall_id IN \
+         (SELECT s.id FROM stalls s WHERE s.market_id IN ({market_ids})) \
+         GROUP BY r.stall_id HAVING SUM(r.count) > 0"
     );
     let recent: BTreeSet<i64> = with_db!(db, p => sqlx::query_scalar::<_, i64>(
         sqlx::AssertSqlSafe(sql)).bind(recent_from).bind(to).fetch_all(p).await)?
