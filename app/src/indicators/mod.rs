@@ -41,11 +41,29 @@ pub struct IndicatorQuery {
     pub to: Option<String>,
     /// When `from` is absent: `month` (default), `quarter` or `year` to date, ending at `to`.
     pub preset: Option<String>,
+    #[serde(default, deserialize_with = "empty_none")]
     pub market_id: Option<i64>,
     /// Market class 1, 2 or 3.
+    #[serde(default, deserialize_with = "empty_none")]
     pub class: Option<i16>,
     /// Commune code, or a former district code (every commune under it), or the province.
     pub place: Option<String>,
+}
+
+/// Query numbers where an empty value (a form's "all" choice) means absent.
+fn empty_none<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr,
+{
+    let s: Option<String> = Option::deserialize(d)?;
+    match s.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => v
+            .parse()
+            .map(Some)
+            .map_err(|_| serde::de::Error::custom(format!("not a number: {v}"))),
+    }
 }
 
 /// A local date as a day number (days since 1970-01-01).

@@ -230,8 +230,10 @@ impl Session {
             .click()
             .await
             .unwrap();
+        // Until the browser has left the sign-in pages (right after the click it may still
+        // show /signin).
         self.wait_for_path("the home page after signing in", |p| {
-            p != "/signin/password"
+            !p.starts_with("/signin")
         })
         .await;
         let path = self.path().await;
