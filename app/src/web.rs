@@ -64,8 +64,14 @@ pub fn router() -> Router<AppState> {
         .route("/audit", get(crate::auth::routes::audit_page))
         .route("/live", get(crate::receipts::live::live_page))
         .route("/dashboard", get(crate::indicators::pages::dashboard))
-        .route("/dashboard.csv", get(crate::indicators::pages::dashboard_csv))
-        .route("/dashboard.xlsx", get(crate::indicators::pages::dashboard_xlsx))
+        .route(
+            "/dashboard.csv",
+            get(crate::indicators::pages::dashboard_csv),
+        )
+        .route(
+            "/dashboard.xlsx",
+            get(crate::indicators::pages::dashboard_xlsx),
+        )
         .route("/registers", get(crate::invoices::pages::registers_page))
         .route("/registers/{id}", get(crate::invoices::pages::cashier_page))
         .route(

@@ -76,9 +76,13 @@ async fn world() -> World {
     let db = app.running.as_ref().unwrap().state.db.clone();
     // Class I and II in Hạ Long (06652, former district 193), class III in Móng Cái (194).
     let mut markets = [0; 3];
-    for (i, (code, points, place)) in [("T-1", 450, "06652"), ("T-2", 250, "06652"), ("T-3", 50, "06709")]
-        .iter()
-        .enumerate()
+    for (i, (code, points, place)) in [
+        ("T-1", 450, "06652"),
+        ("T-2", 250, "06652"),
+        ("T-3", 50, "06709"),
+    ]
+    .iter()
+    .enumerate()
     {
         let (s, m) = app
             .post_json("/api/v1/markets", &json!({"code": code, "name": format!("Chợ {code}"), "place_code": place, "business_points": points}))
@@ -117,7 +121,10 @@ async fn world() -> World {
     }
     // A vacant stall in market 2 counts nowhere.
     let (s, _) = app
-        .post_json("/api/v1/stalls", &json!({"market_id": markets[1], "code": "V-1", "status": "vacant"}))
+        .post_json(
+            "/api/v1/stalls",
+            &json!({"market_id": markets[1], "code": "V-1", "status": "vacant"}),
+        )
         .await;
     assert_eq!(s, 201);
 
@@ -158,31 +165,55 @@ async fn world() -> World {
 
     // Invoices: C (enterprise, required) issues one accepted; A (not required) one; D (required
     // by revenue) only a refused one.
-    for (i, (m, tax_status)) in [(ms[2].0, "accepted"), (ms[0].0, "sent"), (ms[3].0, "refused")]
-        .iter()
-        .enumerate()
+    for (i, (m, tax_status)) in [
+        (ms[2].0, "accepted"),
+        (ms[0].0, "sent"),
+        (ms[3].0, "refused"),
+    ]
+    .iter()
+    .enumerate()
     {
-        exec(&db, &format!(
-            "INSERT INTO registers (merchant_id, kind, label, status, created_at) \
+        exec(
+            &db,
+            &format!(
+                "INSERT INTO registers (merchant_id, kind, label, status, created_at) \
              VALUES ({m}, 'counter', 'Quầy {i}', 'active', {now})"
-        )).await;
-        exec(&db, &format!(
-            "INSERT INTO invoices (merchant_id, register_id, form, symbol, number, year, code, \
+            ),
+        )
+        .await;
+        exec(
+            &db,
+            &format!(
+                "INSERT INTO invoices (merchant_id, register_id, form, symbol, number, year, code, \
              seller_tax_code, issued_at, total, vat_total, payment_method, status, tax_status, \
              xml, signed_xml) VALUES ({m}, (SELECT MAX(id) FROM registers), 2, 'C26MHL', 1, 2026, \
              'M2-26-TEST{i}', '0', {now}, 1000, 0, 'cash', 'issued', '{tax_status}', '', '')"
-        )).await;
+            ),
+        )
+        .await;
     }
 
     // eKYC: the owner of A at level 2, of B at level 1 (the admin of the harness stays at 0).
     let owner_a = client_with_token(&token_for(&db, "0911000001", "merchant_owner", ms[0].0).await);
     token_for(&db, "0911000002", "merchant_owner", ms[1].0).await;
-    exec(&db, "UPDATE people SET ekyc_level = 2 WHERE phone = '0911000001'").await;
-    exec(&db, "UPDATE people SET ekyc_level = 1 WHERE phone = '0911000002'").await;
+    exec(
+        &db,
+        "UPDATE people SET ekyc_level = 2 WHERE phone = '0911000001'",
+    )
+    .await;
+    exec(
+        &db,
+        "UPDATE people SET ekyc_level = 1 WHERE phone = '0911000002'",
+    )
+    .await;
 
     // The register existed a year before the test's periods (created_at decides membership).
     for table in ["markets", "stalls", "merchants", "people"] {
-        exec(&db, &format!("UPDATE {table} SET created_at = created_at - {}", 400 * DAY)).await;
+        exec(
+            &db,
+            &format!("UPDATE {table} SET created_at = created_at - {}", 400 * DAY),
+        )
+        .await;
     }
     settle(&db).await;
     World {
@@ -201,7 +232,10 @@ async fn get(client: &reqwest::Client, url: String) -> (u16, Value) {
 }
 
 fn share(v: &Value) -> (i64, i64) {
-    (v["accepting"].as_i64().unwrap(), v["total"].as_i64().unwrap())
+    (
+        v["accepting"].as_i64().unwrap(),
+        v["total"].as_i64().unwrap(),
+    )
 }
 
 #[tokio::test]
@@ -214,7 +248,12 @@ async fn indicators_match_hand_computed_values() {
     assert_eq!(r["period"]["days"], 60);
     // Markets 1 (A) and 3 (D) accept; market 2 (C has no account) does not.
     assert_eq!(share(&r["markets"]), (2, 3), "{r}");
-    let by_class: Vec<(i64, i64)> = r["markets_by_class"].as_array().unwrap().iter().map(share).collect();
+    let by_class: Vec<(i64, i64)> = r["markets_by_class"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(share)
+        .collect();
     assert_eq!(by_class, vec![(1, 1), (0, 1), (1, 1)]);
     // Occupied stalls A, B, C, D; accepting: A and D (B's last cashless receipt is 40 days old,
     // C has no payout account). The vacant stall counts nowhere.
@@ -227,58 +266,140 @@ async fn indicators_match_hand_computed_values() {
     assert_eq!(rc["received"], 430_000);
     assert_eq!(rc["refunded"], 20_000);
     assert_eq!(rc["amount"], 410_000);
-    assert_eq!((rc["cash_count"].as_i64(), rc["cash_amount"].as_i64()), (Some(1), Some(30_000)));
+    assert_eq!(
+        (rc["cash_count"].as_i64(), rc["cash_amount"].as_i64()),
+        (Some(1), Some(30_000))
+    );
     // 410,000 / (4 stalls × 60 days) = 1,708.33 → 1,708; 5 / 240 = 0.0208 → 0.02.
     assert_eq!(rc["amount_per_stall_day"], 1_708);
     assert_eq!(rc["count_per_stall_day"], 0.02);
     let daily = rc["daily"].as_array().unwrap();
     assert_eq!(daily.len(), 60);
-    assert_eq!(daily.iter().map(|d| d["amount"].as_i64().unwrap()).sum::<i64>(), 410_000);
+    assert_eq!(
+        daily
+            .iter()
+            .map(|d| d["amount"].as_i64().unwrap())
+            .sum::<i64>(),
+        410_000
+    );
     // Fees: 3 bills (cancelled and 2020 ones out); 2 paid, 1 entirely cashless → 50% by count;
     // by amount 150k cashless of 200k paid → 75% (the half-cash bill counts its cashless half).
     let f = &r["fees"];
-    assert_eq!((f["bills"].as_i64(), f["paid_bills"].as_i64(), f["paid_cashless_bills"].as_i64()), (Some(3), Some(2), Some(1)), "{f}");
+    assert_eq!(
+        (
+            f["bills"].as_i64(),
+            f["paid_bills"].as_i64(),
+            f["paid_cashless_bills"].as_i64()
+        ),
+        (Some(3), Some(2), Some(1)),
+        "{f}"
+    );
     assert_eq!(f["percent_by_count"], 50.0);
-    assert_eq!((f["paid_cashless"].as_i64(), f["paid_cash"].as_i64(), f["amount_billed"].as_i64()), (Some(150_000), Some(50_000), Some(280_000)));
+    assert_eq!(
+        (
+            f["paid_cashless"].as_i64(),
+            f["paid_cash"].as_i64(),
+            f["amount_billed"].as_i64()
+        ),
+        (Some(150_000), Some(50_000), Some(280_000))
+    );
     assert_eq!(f["percent_by_amount"], 75.0);
     // E-invoices: required = C (enterprise) and D (over 1 billion in a year); C issues; D's only
     // invoice was refused; A issues but is not required.
     let e = &r["einvoice"];
-    assert_eq!((e["required"].as_i64(), e["required_issuing"].as_i64(), e["issuing"].as_i64()), (Some(2), Some(1), Some(2)), "{e}");
+    assert_eq!(
+        (
+            e["required"].as_i64(),
+            e["required_issuing"].as_i64(),
+            e["issuing"].as_i64()
+        ),
+        (Some(2), Some(1), Some(2)),
+        "{e}"
+    );
     assert_eq!(e["percent"], 50.0);
     // eKYC: people admin 0, owner B 1, owner A 2; merchants A 2, B 1, C and D without account.
     assert_eq!(r["ekyc"]["people"], json!([1, 1, 1]));
     assert_eq!(r["ekyc"]["merchants"], json!([0, 1, 1]));
     assert_eq!(r["ekyc"]["merchants_without_account"], 2);
     // Localities: former district 193 has markets 1 and 2; 194 has market 3.
-    let d: Vec<(String, i64, i64)> = r["by_district"].as_array().unwrap().iter()
-        .map(|g| (g["key"].as_str().unwrap().to_string(), g["markets"].as_i64().unwrap(), g["stalls_accepting"].as_i64().unwrap()))
+    let d: Vec<(String, i64, i64)> = r["by_district"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["key"].as_str().unwrap().to_string(),
+                g["markets"].as_i64().unwrap(),
+                g["stalls_accepting"].as_i64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(d, vec![("193".into(), 2, 1), ("194".into(), 1, 1)]);
     // Public: no per-stall detail.
     assert!(r["stalls_detail"].is_null());
-    assert!(r["targets"].as_array().unwrap().iter().any(|t| t["key"] == "markets" && t["actual"] == 66.7));
+    assert!(
+        r["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["key"] == "markets" && t["actual"] == 66.7)
+    );
 
     // Filters: class II alone; the former district 194; one market.
     let (_, r2) = get(&w.app.anonymous, w.app.url(&format!("{base}&class=2"))).await;
-    assert_eq!((share(&r2["markets"]), share(&r2["stalls"])), ((0, 1), (0, 1)), "{r2}");
+    assert_eq!(
+        (share(&r2["markets"]), share(&r2["stalls"])),
+        ((0, 1), (0, 1)),
+        "{r2}"
+    );
     assert_eq!(r2["receipts"]["amount"], 10_000);
     assert_eq!(r2["fees"]["bills"], 1);
     assert_eq!(r2["einvoice"]["required"], 1);
     let (_, r3) = get(&w.app.anonymous, w.app.url(&format!("{base}&place=194"))).await;
-    assert_eq!((share(&r3["markets"]), r3["receipts"]["amount"].as_i64()), ((1, 1), Some(200_000)));
-    let (_, r4) = get(&w.app.anonymous, w.app.url(&format!("{base}&market_id={}", w.markets[0]))).await;
+    assert_eq!(
+        (share(&r3["markets"]), r3["receipts"]["amount"].as_i64()),
+        ((1, 1), Some(200_000))
+    );
+    let (_, r4) = get(
+        &w.app.anonymous,
+        w.app.url(&format!("{base}&market_id={}", w.markets[0])),
+    )
+    .await;
     assert_eq!(r4["receipts"]["amount"], 200_000, "{r4}");
     assert!(r4["stalls_detail"].is_null());
 
     // The 30-day window ends at the period end: ending 35 days ago, only B accepts.
-    let (_, r5) = get(&w.app.anonymous, w.app.url(&format!("/api/v1/indicators?from={}&to={}", iso(t - 59), iso(t - 35)))).await;
-    assert_eq!((share(&r5["markets"]), share(&r5["stalls"])), ((1, 3), (1, 4)), "{r5}");
+    let (_, r5) = get(
+        &w.app.anonymous,
+        w.app.url(&format!(
+            "/api/v1/indicators?from={}&to={}",
+            iso(t - 59),
+            iso(t - 35)
+        )),
+    )
+    .await;
+    assert_eq!(
+        (share(&r5["markets"]), share(&r5["stalls"])),
+        ((1, 3), (1, 4)),
+        "{r5}"
+    );
     assert_eq!(r5["receipts"]["amount"], 70_000);
 
     // Before the register existed there is nothing to count.
-    let (_, r0) = get(&w.app.anonymous, w.app.url(&format!("/api/v1/indicators?from={}&to={}", iso(t - 900), iso(t - 800)))).await;
-    assert_eq!((share(&r0["markets"]), share(&r0["stalls"])), ((0, 0), (0, 0)), "{r0}");
+    let (_, r0) = get(
+        &w.app.anonymous,
+        w.app.url(&format!(
+            "/api/v1/indicators?from={}&to={}",
+            iso(t - 900),
+            iso(t - 800)
+        )),
+    )
+    .await;
+    assert_eq!(
+        (share(&r0["markets"]), share(&r0["stalls"])),
+        ((0, 0), (0, 0)),
+        "{r0}"
+    );
     assert!(r0["markets"]["percent"].is_null());
 
     // Staff see the stalls of one market, scoped: the admin both, A's owner only A's.
@@ -287,7 +408,10 @@ async fn indicators_match_hand_computed_values() {
     let rows = ra["stalls_detail"].as_array().unwrap();
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0]["accepting"], true);
-    assert_eq!((rows[0]["count"].as_i64(), rows[0]["amount"].as_i64()), (Some(2), Some(130_000)));
+    assert_eq!(
+        (rows[0]["count"].as_i64(), rows[0]["amount"].as_i64()),
+        (Some(2), Some(130_000))
+    );
     assert_eq!(rows[1]["accepting"], false);
     let (_, ro) = get(&w.owner_a, url).await;
     let rows = ro["stalls_detail"].as_array().unwrap();
@@ -295,18 +419,38 @@ async fn indicators_match_hand_computed_values() {
     assert_eq!(rows[0]["stall_id"], w.ms[0].1);
 
     // Errors carry a code and both languages.
-    for q in ["from=2026-12-01&to=2026-11-01", "from=2026-02-30", "class=5", "place=99999", "preset=week"] {
-        let (s, e) = get(&w.app.anonymous, w.app.url(&format!("/api/v1/indicators?{q}"))).await;
+    for q in [
+        "from=2026-12-01&to=2026-11-01",
+        "from=2026-02-30",
+        "class=5",
+        "place=99999",
+        "preset=week",
+    ] {
+        let (s, e) = get(
+            &w.app.anonymous,
+            w.app.url(&format!("/api/v1/indicators?{q}")),
+        )
+        .await;
         assert_eq!(s, 400, "{q}: {e}");
-        assert!(e["code"].is_string() && e["message_vi"].is_string() && e["message_en"].is_string());
+        assert!(
+            e["code"].is_string() && e["message_vi"].is_string() && e["message_en"].is_string()
+        );
     }
 
     // Aggregates kept on the write path equal a full recomputation, and a rebuild changes nothing.
     assert_eq!(check_aggregates(&w.db).await.unwrap(), Vec::<String>::new());
-    let before = count(&w.db, "SELECT CAST(SUM(amount - refunded) AS BIGINT) FROM receipt_daily").await;
+    let before = count(
+        &w.db,
+        "SELECT CAST(SUM(amount - refunded) AS BIGINT) FROM receipt_daily",
+    )
+    .await;
     assert_eq!(before, 1_000_000_000 + 430_000 + 30_000 - 20_000);
     // Tampering is found, and a rebuild repairs it.
-    exec(&w.db, "UPDATE receipt_daily SET count = count + 1 WHERE method = 'card'").await;
+    exec(
+        &w.db,
+        "UPDATE receipt_daily SET count = count + 1 WHERE method = 'card'",
+    )
+    .await;
     assert_eq!(check_aggregates(&w.db).await.unwrap().len(), 1);
     rebuild_aggregates(&w.db).await.unwrap();
     assert_eq!(check_aggregates(&w.db).await.unwrap(), Vec::<String>::new());
@@ -315,7 +459,13 @@ async fn indicators_match_hand_computed_values() {
 
     // A correction moves a receipt's amount between stalls, on the correction's day.
     let c1 = receipt(&w.db, w.ms[1].1, 40_000, Method::Ewallet, 0, "B-2").await;
-    let (s, c) = w.app.post_json(&format!("/api/v1/receipts/{c1}/corrections"), &json!({"stall_id": w.ms[3].1, "reason": "Nhầm điểm", "idempotency_key": "c1"})).await;
+    let (s, c) = w
+        .app
+        .post_json(
+            &format!("/api/v1/receipts/{c1}/corrections"),
+            &json!({"stall_id": w.ms[3].1, "reason": "Nhầm điểm", "idempotency_key": "c1"}),
+        )
+        .await;
     assert_eq!(s, 201, "{c}");
     settle(&w.db).await;
     assert_eq!(check_aggregates(&w.db).await.unwrap(), Vec::<String>::new());
@@ -323,17 +473,51 @@ async fn indicators_match_hand_computed_values() {
     assert_eq!(r6["receipts"]["amount"], 240_000, "{r6}");
 
     // The dashboard and its exports show the same numbers.
-    let page = w.app.anonymous.get(w.app.url(&format!("/dashboard?from={}&to={}", iso(t - 59), iso(t)))).send().await.unwrap();
+    let page = w
+        .app
+        .anonymous
+        .get(
+            w.app
+                .url(&format!("/dashboard?from={}&to={}", iso(t - 59), iso(t))),
+        )
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("<svg") && html.contains("Chỉ số thanh toán không dùng tiền mặt"));
-    assert!(html.contains("1 chợ hạng I (trên 1), 0 chợ hạng II (trên 1), 1 chợ hạng III (trên 1)"), "{html}");
-    let csv = w.app.anonymous.get(w.app.url(&format!("/dashboard.csv?from={}&to={}", iso(t - 59), iso(t)))).send().await.unwrap();
+    assert!(
+        html.contains("1 chợ hạng I (trên 1), 0 chợ hạng II (trên 1), 1 chợ hạng III (trên 1)"),
+        "{html}"
+    );
+    let csv = w
+        .app
+        .anonymous
+        .get(w.app.url(&format!(
+            "/dashboard.csv?from={}&to={}",
+            iso(t - 59),
+            iso(t)
+        )))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
     let csv = csv.text().await.unwrap();
-    assert!(csv.contains("Điểm kinh doanh chấp nhận TTKDTM (%),50,2,4"), "{csv}");
-    assert!(csv.contains("Phí chợ thu không tiền mặt theo số tiền (%),75,150000,200000"), "{csv}");
-    let xlsx = w.app.anonymous.get(w.app.url("/dashboard.xlsx")).send().await.unwrap();
+    assert!(
+        csv.contains("Điểm kinh doanh chấp nhận TTKDTM (%),50,2,4"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("Phí chợ thu không tiền mặt theo số tiền (%),75,150000,200000"),
+        "{csv}"
+    );
+    let xlsx = w
+        .app
+        .anonymous
+        .get(w.app.url("/dashboard.xlsx"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(xlsx.status(), 200);
     assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
     w.app.stop().await;

@@ -313,16 +313,25 @@ async fn dashboard_changes_period_and_downloads_csv() {
             .await;
         assert_eq!(h1, "Chỉ số thanh toán không dùng tiền mặt");
         let charts: u32 = s
-            .eval("return document.querySelectorAll('svg.chart').length;", vec![])
+            .eval(
+                "return document.querySelectorAll('svg.chart').length;",
+                vec![],
+            )
             .await;
         assert!(charts >= 3, "server-drawn SVG charts: {charts}");
         let markets: String = s
-            .eval("return document.getElementById('markets').textContent;", vec![])
+            .eval(
+                "return document.getElementById('markets').textContent;",
+                vec![],
+            )
             .await;
         assert!(markets.ends_with("/43"), "the demo's 43 markets: {markets}");
         // A new period: the first of January to today, typed into the form.
         let to: String = s
-            .eval("return document.querySelector('input[name=to]').value;", vec![])
+            .eval(
+                "return document.querySelector('input[name=to]').value;",
+                vec![],
+            )
             .await;
         let from = format!("{}-01-01", &to[..4]);
         let _: Value = s
@@ -338,9 +347,15 @@ async fn dashboard_changes_period_and_downloads_csv() {
         .await;
         s.screenshot("dashboard").await;
         let href: String = s
-            .eval("return document.getElementById('csv').getAttribute('href');", vec![])
+            .eval(
+                "return document.getElementById('csv').getAttribute('href');",
+                vec![],
+            )
             .await;
-        assert!(href.starts_with("/dashboard.csv?") && href.contains(&from), "{href}");
+        assert!(
+            href.starts_with("/dashboard.csv?") && href.contains(&from),
+            "{href}"
+        );
         let got = s
             .browser
             .execute_async(
@@ -356,12 +371,19 @@ async fn dashboard_changes_period_and_downloads_csv() {
             .expect("download the CSV");
         let (status, kind, head, text): (u16, String, Vec<u8>, String) =
             serde_json::from_value(got).expect("status, type, first bytes, body");
-        assert_eq!(head, [0xEF, 0xBB, 0xBF], "UTF-8 byte-order mark for spreadsheets");
+        assert_eq!(
+            head,
+            [0xEF, 0xBB, 0xBF],
+            "UTF-8 byte-order mark for spreadsheets"
+        );
         assert_eq!(status, 200, "{text}");
         assert_eq!(kind, "text/csv; charset=utf-8");
         assert!(text.starts_with("\u{feff}Chỉ tiêu,Giá trị"), "{text}");
         assert!(text.contains(&format!("Từ ngày,{from}")), "{text}");
-        assert!(text.contains("Chợ có thanh toán không dùng tiền mặt (%)"), "{text}");
+        assert!(
+            text.contains("Chợ có thanh toán không dùng tiền mặt (%)"),
+            "{text}"
+        );
     })
     .await;
     s.finish().await;

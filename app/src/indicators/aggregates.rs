@@ -66,7 +66,9 @@ pub async fn add_adjustment(tx: &mut Tx, adjustment_id: i64) -> sqlx::Result<()>
          WHERE a.id = $1 AND a.kind = 'correction' AND a.to_merchant_id IS NOT NULL {UPSERT}",
         day_sql("a.created_at")
     );
-    tx.execute(&to, &[Arg::I64(adjustment_id)]).await.map(|_| ())
+    tx.execute(&to, &[Arg::I64(adjustment_id)])
+        .await
+        .map(|_| ())
 }
 
 /// The full recomputation from the raw records: posted receipts and posted adjustments, grouped.

@@ -87,9 +87,7 @@ fn parse_date(s: &str) -> Option<i64> {
     let m: u8 = it.next()?.parse().ok()?;
     let d: u8 = it.next()?.parse().ok()?;
     let month = time::Month::try_from(m).ok()?;
-    time::Date::from_calendar_date(y, month, d)
-        .ok()
-        .map(day_of)
+    time::Date::from_calendar_date(y, month, d).ok().map(day_of)
 }
 
 fn bad_period(vi: &str, en: &str) -> ApiError {
@@ -130,7 +128,10 @@ pub fn period(q: &IndicatorQuery, today: i64) -> ApiResult<(i64, i64)> {
         ));
     }
     if to - from + 1 > MAX_DAYS {
-        return Err(bad_period("Kỳ dài quá 10 năm", "The period exceeds 10 years"));
+        return Err(bad_period(
+            "Kỳ dài quá 10 năm",
+            "The period exceeds 10 years",
+        ));
     }
     Ok((from, to))
 }
@@ -501,8 +502,10 @@ pub async fn compute(
             amount,
         })
         .collect();
-    let daily: HashMap<i64, (i64, i64)> =
-        daily_rows.into_iter().map(|(d, c, a)| (d, (c, a))).collect();
+    let daily: HashMap<i64, (i64, i64)> = daily_rows
+        .into_iter()
+        .map(|(d, c, a)| (d, (c, a)))
+        .collect();
     receipts.daily = (from..=to)
         .map(|d| {
             let (count, amount) = daily.get(&d).copied().unwrap_or_default();
@@ -614,11 +617,13 @@ pub async fn compute(
             ..Group::default()
         });
         c.add(g);
-        let d = by_district.entry(m.district.clone()).or_insert_with(|| Group {
-            key: m.district.clone(),
-            name: place_name(places, &m.district),
-            ..Group::default()
-        });
+        let d = by_district
+            .entry(m.district.clone())
+            .or_insert_with(|| Group {
+                key: m.district.clone(),
+                name: place_name(places, &m.district),
+                ..Group::default()
+            });
         d.add(g);
         let c = by_commune.entry(m.place.clone()).or_insert_with(|| Group {
             key: m.place.clone(),

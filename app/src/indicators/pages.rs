@@ -18,7 +18,7 @@ pub fn num(n: i64) -> String {
     let s = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(c);
@@ -27,7 +27,10 @@ pub fn num(n: i64) -> String {
 }
 
 fn pct_text(p: Option<f64>) -> String {
-    p.map_or_else(|| "—".into(), |v| format!("{}%", v.to_string().replace('.', ",")))
+    p.map_or_else(
+        || "—".into(),
+        |v| format!("{}%", v.to_string().replace('.', ",")),
+    )
 }
 
 fn esc(s: &str) -> String {
@@ -51,7 +54,11 @@ pub fn hbars(items: &[(String, f64, f64, String)]) -> String {
     );
     for (i, (label, value, max, text)) in items.iter().enumerate() {
         let y = i as f64 * row + 2.0;
-        let w = if *max > 0.0 { (value / max).clamp(0.0, 1.0) * 150.0 } else { 0.0 };
+        let w = if *max > 0.0 {
+            (value / max).clamp(0.0, 1.0) * 150.0
+        } else {
+            0.0
+        };
         s.push_str(&format!(
             "<text x=\"0\" y=\"{}\" font-size=\"11\">{}</text>\
              <rect x=\"120\" y=\"{}\" width=\"150\" height=\"16\" fill=\"#e7f3ee\"/>\
@@ -298,7 +305,12 @@ pub fn export_rows(r: &Report) -> Vec<Vec<Cell>> {
         vec![t("Chỉ tiêu"), t("Giá trị"), t("Tử số"), t("Mẫu số")],
         vec![t("Từ ngày"), Text(r.period.from.clone())],
         vec![t("Đến ngày"), Text(r.period.to.clone())],
-        vec![t("Chợ có thanh toán không dùng tiền mặt (%)"), Num(r.markets.percent), Int(r.markets.accepting), Int(r.markets.total)],
+        vec![
+            t("Chợ có thanh toán không dùng tiền mặt (%)"),
+            Num(r.markets.percent),
+            Int(r.markets.accepting),
+            Int(r.markets.total),
+        ],
     ];
     for c in &r.markets_by_class {
         rows.push(vec![
@@ -309,34 +321,123 @@ pub fn export_rows(r: &Report) -> Vec<Vec<Cell>> {
         ]);
     }
     rows.extend([
-        vec![t("Điểm kinh doanh chấp nhận TTKDTM (%)"), Num(r.stalls.percent), Int(r.stalls.accepting), Int(r.stalls.total)],
-        vec![t("Điểm kinh doanh có tài khoản nhận tiền"), Int(r.stalls_with_account)],
-        vec![t("Phí chợ thu không tiền mặt theo số hóa đơn (%)"), Num(r.fees.percent_by_count), Int(r.fees.paid_cashless_bills), Int(r.fees.paid_bills)],
-        vec![t("Phí chợ thu không tiền mặt theo số tiền (%)"), Num(r.fees.percent_by_amount), Int(r.fees.paid_cashless), Int(r.fees.paid_cashless + r.fees.paid_cash)],
-        vec![t("Giao dịch không tiền mặt tại điểm kinh doanh (số)"), Int(r.receipts.count)],
-        vec![t("Giao dịch không tiền mặt, số tiền ròng (đ)"), Int(r.receipts.amount)],
+        vec![
+            t("Điểm kinh doanh chấp nhận TTKDTM (%)"),
+            Num(r.stalls.percent),
+            Int(r.stalls.accepting),
+            Int(r.stalls.total),
+        ],
+        vec![
+            t("Điểm kinh doanh có tài khoản nhận tiền"),
+            Int(r.stalls_with_account),
+        ],
+        vec![
+            t("Phí chợ thu không tiền mặt theo số hóa đơn (%)"),
+            Num(r.fees.percent_by_count),
+            Int(r.fees.paid_cashless_bills),
+            Int(r.fees.paid_bills),
+        ],
+        vec![
+            t("Phí chợ thu không tiền mặt theo số tiền (%)"),
+            Num(r.fees.percent_by_amount),
+            Int(r.fees.paid_cashless),
+            Int(r.fees.paid_cashless + r.fees.paid_cash),
+        ],
+        vec![
+            t("Giao dịch không tiền mặt tại điểm kinh doanh (số)"),
+            Int(r.receipts.count),
+        ],
+        vec![
+            t("Giao dịch không tiền mặt, số tiền ròng (đ)"),
+            Int(r.receipts.amount),
+        ],
         vec![t("Hoàn tiền (đ)"), Int(r.receipts.refunded)],
-        vec![t("Bình quân mỗi điểm mỗi ngày (đ)"), Int(r.receipts.amount_per_stall_day)],
-        vec![t("Bình quân mỗi điểm mỗi ngày (giao dịch)"), Num(Some(r.receipts.count_per_stall_day))],
-        vec![t("Hóa đơn điện tử từ máy tính tiền (%)"), Num(r.einvoice.percent), Int(r.einvoice.required_issuing), Int(r.einvoice.required)],
+        vec![
+            t("Bình quân mỗi điểm mỗi ngày (đ)"),
+            Int(r.receipts.amount_per_stall_day),
+        ],
+        vec![
+            t("Bình quân mỗi điểm mỗi ngày (giao dịch)"),
+            Num(Some(r.receipts.count_per_stall_day)),
+        ],
+        vec![
+            t("Hóa đơn điện tử từ máy tính tiền (%)"),
+            Num(r.einvoice.percent),
+            Int(r.einvoice.required_issuing),
+            Int(r.einvoice.required),
+        ],
     ]);
     for l in 0..3 {
-        rows.push(vec![Text(format!("Người dùng eKYC mức {l}")), Int(r.ekyc.people[l])]);
-        rows.push(vec![Text(format!("Người bán eKYC mức {l}")), Int(r.ekyc.merchants[l])]);
+        rows.push(vec![
+            Text(format!("Người dùng eKYC mức {l}")),
+            Int(r.ekyc.people[l]),
+        ]);
+        rows.push(vec![
+            Text(format!("Người bán eKYC mức {l}")),
+            Int(r.ekyc.merchants[l]),
+        ]);
     }
-    rows.push(vec![t("Người bán chưa có tài khoản"), Int(r.ekyc.merchants_without_account)]);
-    for (title, groups) in [("Hạng", &r.by_class), ("Địa bàn", &r.by_district), ("Xã, phường", &r.by_commune), ("Chợ", &r.by_market)] {
+    rows.push(vec![
+        t("Người bán chưa có tài khoản"),
+        Int(r.ekyc.merchants_without_account),
+    ]);
+    for (title, groups) in [
+        ("Hạng", &r.by_class),
+        ("Địa bàn", &r.by_district),
+        ("Xã, phường", &r.by_commune),
+        ("Chợ", &r.by_market),
+    ] {
         rows.push(vec![]);
-        rows.push(vec![t(title), t("Mã"), t("Chợ"), t("Chợ có TTKDTM"), t("Điểm KD"), t("Điểm KD chấp nhận"), t("Tỷ lệ (%)"), t("Giao dịch"), t("Số tiền (đ)"), t("Phí thu không tiền mặt (đ)"), t("Phí thu tiền mặt (đ)")]);
+        rows.push(vec![
+            t(title),
+            t("Mã"),
+            t("Chợ"),
+            t("Chợ có TTKDTM"),
+            t("Điểm KD"),
+            t("Điểm KD chấp nhận"),
+            t("Tỷ lệ (%)"),
+            t("Giao dịch"),
+            t("Số tiền (đ)"),
+            t("Phí thu không tiền mặt (đ)"),
+            t("Phí thu tiền mặt (đ)"),
+        ]);
         for g in groups {
-            rows.push(vec![Text(g.name.clone()), Text(g.key.clone()), Int(g.markets), Int(g.markets_accepting), Int(g.stalls), Int(g.stalls_accepting), Num(g.stalls_percent), Int(g.receipts_count), Int(g.receipts_amount), Int(g.fees_paid_cashless), Int(g.fees_paid_cash)]);
+            rows.push(vec![
+                Text(g.name.clone()),
+                Text(g.key.clone()),
+                Int(g.markets),
+                Int(g.markets_accepting),
+                Int(g.stalls),
+                Int(g.stalls_accepting),
+                Num(g.stalls_percent),
+                Int(g.receipts_count),
+                Int(g.receipts_amount),
+                Int(g.fees_paid_cashless),
+                Int(g.fees_paid_cash),
+            ]);
         }
     }
     if let Some(stalls) = &r.stalls_detail {
         rows.push(vec![]);
-        rows.push(vec![t("Điểm"), t("Người bán"), t("Tài khoản nhận"), t("Giao dịch 30 ngày"), t("Chấp nhận"), t("Giao dịch"), t("Số tiền (đ)")]);
+        rows.push(vec![
+            t("Điểm"),
+            t("Người bán"),
+            t("Tài khoản nhận"),
+            t("Giao dịch 30 ngày"),
+            t("Chấp nhận"),
+            t("Giao dịch"),
+            t("Số tiền (đ)"),
+        ]);
         for s in stalls {
-            rows.push(vec![Text(s.code.clone()), Text(s.merchant_name.clone()), Int(i64::from(s.has_account)), Int(i64::from(s.recent_cashless)), Int(i64::from(s.accepting)), Int(s.count), Int(s.amount)]);
+            rows.push(vec![
+                Text(s.code.clone()),
+                Text(s.merchant_name.clone()),
+                Int(i64::from(s.has_account)),
+                Int(i64::from(s.recent_cashless)),
+                Int(i64::from(s.accepting)),
+                Int(s.count),
+                Int(s.amount),
+            ]);
         }
     }
     rows
@@ -367,7 +468,10 @@ fn csv_text(rows: &[Vec<Cell>]) -> String {
 }
 
 fn file_name(r: &Report, ext: &str) -> String {
-    format!("attachment; filename=\"chi-so-{}-{}.{ext}\"", r.period.from, r.period.to)
+    format!(
+        "attachment; filename=\"chi-so-{}-{}.{ext}\"",
+        r.period.from, r.period.to
+    )
 }
 
 pub async fn dashboard_csv(
