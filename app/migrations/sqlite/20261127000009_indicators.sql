@@ -19,6 +19,22 @@ CREATE TABLE receipt_daily (
 );
 CREATE INDEX receipt_daily_day ON receipt_daily(day);
 
+-- The same in blocks of 16 local days (block = day / 16), kept alongside: a long period reads
+-- whole blocks here and only its ragged edges from receipt_daily.
+CREATE TABLE receipt_block (
+    stall_id BIGINT NOT NULL,
+    merchant_id BIGINT NOT NULL,
+    block BIGINT NOT NULL,
+    method TEXT NOT NULL,
+    count BIGINT NOT NULL DEFAULT 0,
+    amount BIGINT NOT NULL DEFAULT 0,
+    refunded BIGINT NOT NULL DEFAULT 0,
+    corrected_out BIGINT NOT NULL DEFAULT 0,
+    corrected_in BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (stall_id, merchant_id, block, method)
+);
+CREATE INDEX receipt_block_block ON receipt_block(block);
+
 -- Targets shown on the dashboard (percent, by the end of `year`). Change them with SQL.
 CREATE TABLE indicator_targets (
     key TEXT PRIMARY KEY,

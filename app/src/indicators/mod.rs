@@ -440,16 +440,22 @@ pub async fn compute(
 
     // Receipts of the period per stall and method, from the aggregates.
     type Agg = (i64, String, i64, i64, i64, i64, i64);
+    let inner = aggregates::range_sql(
+        "r.stall_id AS stall_id, r.method AS method, r.count AS c, r.amount AS am, \
+         r.refunded AS rf, r.corrected_out AS co, r.corrected_in AS ci",
+        &format!(
+            "AND r.stall_id IN (SELECT s.id FROM stalls s WHERE s.market_id IN ({market_ids}))"
+        ),
+        from,
+        to,
+    );
     let sql = format!(
-        "SELECT r.stall_id, r.method, CAST(SUM(r.count) AS BIGINT), CAST(SUM(r.amount) AS BIGINT), \
-         CAST(SUM(r.refunded) AS BIGINT), CAST(SUM(r.corrected_out) AS BIGINT), \
-         CAST(SUM(r.corrected_in) AS BIGINT) FROM receipt_daily r \
-         WHERE r.day >= $1 AND r.day <= $2 AND r.stall_id IN \
-         (SELECT s.id FROM stalls s WHERE s.market_id IN ({market_ids})) \
-         GROUP BY r.stall_id, r.method"
+        "SELECT stall_id, method, CAST(SUM(c) AS BIGINT), CAST(SUM(am) AS BIGINT), \
+         CAST(SUM(rf) AS BIGINT), CAST(SUM(co) AS BIGINT), CAST(SUM(ci) AS BIGINT) \
+         FROM ({inner}) x GROUP BY stall_id, method"
     );
     let aggs: Vec<Agg> = with_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(from).bind(to).fetch_all(p).await)?;
+        .fetch_all(p).await)?;
     let sql = format!(
         "SELECT r.stall_id FROM receipt_daily r WHERE r.day >= $1 AND r.day <= $2 \
          AND r.method <> 'cash' AND r.stall_id IN \
@@ -661,10 +667,18 @@ pub async fn compute(
          COALESCE(tp.status, '') FROM merchants m \
          LEFT JOIN invoice_taxpayers tp ON tp.merchant_id = m.id")
         .bind(start_micros).bind(end_micros).fetch_all(p).await)?;
+    let inner = aggregates::range_sql(
+        "r.merchant_id AS merchant_id, r.amount - r.refunded - r.corrected_out + r.corrected_in \
+         AS net",
+        "",
+        to - 364,
+        to,
+    );
+    let sql = format!(
+        "SELECT merchant_id, CAST(SUM(net) AS BIGINT) FROM ({inner}) x GROUP BY merchant_id"
+    );
     let revenue: HashMap<i64, i64> = with_db!(db, p => sqlx::query_as::<_, (i64, i64)>(
-        "SELECT merchant_id, CAST(SUM(amount - refunded - corrected_out + corrected_in) AS BIGINT) \
-         FROM receipt_daily WHERE day >= $1 AND day <= $2 GROUP BY merchant_id")
-        .bind(to - 364).bind(to).fetch_all(p).await)?
+        sqlx::AssertSqlSafe(sql)).fetch_all(p).await)?
     .into_iter()
     .collect();
     let mut einvoice = Einvoice {
