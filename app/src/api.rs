@@ -107,6 +107,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(crate::receipts::live::receipts))
         .routes(routes!(crate::receipts::live::stream))
         .routes(routes!(crate::receipts::live::totals))
+        .routes(routes!(crate::indicators::indicators_api))
         .routes(routes!(crate::receipts::live::assign))
         .routes(routes!(crate::receipts::adjust::refund_route))
         .routes(routes!(crate::receipts::adjust::correction_route))

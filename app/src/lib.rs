@@ -9,6 +9,7 @@ pub mod demo;
 pub mod error;
 pub mod fees;
 pub mod import;
+pub mod indicators;
 pub mod invoice_cli;
 pub mod invoices;
 pub mod metrics;

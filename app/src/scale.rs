@@ -784,9 +784,10 @@ const FEE_STALLS_SQL: &str = "SELECT s.id, s.market_id, s.merchant_id, mk.market
     WHERE s.is_demo AND s.merchant_id IS NOT NULL ORDER BY s.id";
 
 /// Runs once the data set is committed: refreshes the query planner's statistics for the grown
-/// tables. The indicators' aggregates rebuild (`indicators::aggregates::rebuild_aggregates`,
-/// from the indicators branch) is called from here once both branches are merged.
+/// tables and rebuilds the indicators' aggregates from what is posted (the generated receipts
+/// are left unposted, as in production: the server's posting sweeper adds each one to the
+/// aggregates as it posts it, exactly once).
 pub async fn after_generate(db: &Db) -> anyhow::Result<()> {
     crate::with_db!(db, p => sqlx::query("ANALYZE").execute(p).await.map(|_| ()))?;
-    Ok(())
+    crate::indicators::aggregates::rebuild_aggregates(db).await
 }

@@ -89,6 +89,7 @@ pub async fn prepare_at(config: &Config, public_addr: SocketAddr) -> anyhow::Res
     if config.demo {
         crate::demo::seed(&db, &places).await?;
         crate::fees::demo::seed(&db).await?;
+        crate::indicators::demo::seed_receipts(&db).await?;
     }
     let invoice_signer = crate::invoices::load_signer(
         config.einvoice.key.as_deref(),

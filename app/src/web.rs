@@ -63,6 +63,15 @@ pub fn router() -> Router<AppState> {
         )
         .route("/audit", get(crate::auth::routes::audit_page))
         .route("/live", get(crate::receipts::live::live_page))
+        .route("/dashboard", get(crate::indicators::pages::dashboard))
+        .route(
+            "/dashboard.csv",
+            get(crate::indicators::pages::dashboard_csv),
+        )
+        .route(
+            "/dashboard.xlsx",
+            get(crate::indicators::pages::dashboard_xlsx),
+        )
         .route("/registers", get(crate::invoices::pages::registers_page))
         .route("/registers/{id}", get(crate::invoices::pages::cashier_page))
         .route(
@@ -220,6 +229,7 @@ fn layout_with(caller: Option<&Caller>, title: &str, body: Markup) -> Markup {
                             a href="/live" { "Tiền về" }
                             a href="/registers" { "Máy tính tiền" }
                         }
+                        a href="/dashboard" { "Chỉ số" }
                         a href="/tra-cuu" { "Tra cứu hóa đơn" }
                         @if person.is_some_and(|p| p.is_admin()) {
                             a href="/audit" { "Nhật ký" }

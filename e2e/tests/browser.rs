@@ -53,6 +53,7 @@ async fn pages_fit_a_phone_screen() {
             ("registers", "/registers".to_string()),
             ("invoices", "/invoices".to_string()),
             ("lookup", "/tra-cuu".to_string()),
+            ("dashboard", "/dashboard".to_string()),
         ];
         for (name, path) in &pages {
             check_page(&s, name, path, &mut problems).await;
@@ -364,6 +365,94 @@ async fn cashier_sells_and_the_buyer_looks_the_invoice_up() {
             )
             .await;
         assert!(ok, "the look-up says the signature holds");
+    })
+    .await;
+    s.finish().await;
+}
+
+/// The indicators dashboard: opens with the demo's numbers and SVG charts, a new period is
+/// chosen in the form, and the CSV of that period downloads with the same period in it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dashboard_changes_period_and_downloads_csv() {
+    let s = Session::start().await;
+    bounded("dashboard_changes_period_and_downloads_csv", async {
+        s.goto("/dashboard").await;
+        let h1: String = s
+            .eval("return document.querySelector('h1').textContent;", vec![])
+            .await;
+        assert_eq!(h1, "Chỉ số thanh toán không dùng tiền mặt");
+        let charts: u32 = s
+            .eval(
+                "return document.querySelectorAll('svg.chart').length;",
+                vec![],
+            )
+            .await;
+        assert!(charts >= 3, "server-drawn SVG charts: {charts}");
+        let markets: String = s
+            .eval(
+                "return document.getElementById('markets').textContent;",
+                vec![],
+            )
+            .await;
+        assert!(markets.ends_with("/43"), "the demo's 43 markets: {markets}");
+        // A new period: the first of January to today, typed into the form.
+        let to: String = s
+            .eval(
+                "return document.querySelector('input[name=to]').value;",
+                vec![],
+            )
+            .await;
+        let from = format!("{}-01-01", &to[..4]);
+        let _: Value = s
+            .eval(
+                "document.querySelector('input[name=from]').value = arguments[0]; return null;",
+                vec![json!(from)],
+            )
+            .await;
+        s.find("#apply").await.click().await.unwrap();
+        s.wait_for_path("the dashboard of the new period", |p| {
+            p.starts_with("/dashboard?") && p.contains(&format!("from={from}"))
+        })
+        .await;
+        s.screenshot("dashboard").await;
+        let href: String = s
+            .eval(
+                "return document.getElementById('csv').getAttribute('href');",
+                vec![],
+            )
+            .await;
+        assert!(
+            href.starts_with("/dashboard.csv?") && href.contains(&from),
+            "{href}"
+        );
+        let got = s
+            .browser
+            .execute_async(
+                "const done = arguments[arguments.length - 1];\
+                 fetch(arguments[0]).then(r => r.arrayBuffer().then(b => \
+                   done([r.status, r.headers.get('content-type'), \
+                     Array.from(new Uint8Array(b).slice(0, 3)), \
+                     new TextDecoder('utf-8', {ignoreBOM: true}).decode(b)])))\
+                 .catch(e => done([0, '', [], String(e)]));",
+                vec![json!(href)],
+            )
+            .await
+            .expect("download the CSV");
+        let (status, kind, head, text): (u16, String, Vec<u8>, String) =
+            serde_json::from_value(got).expect("status, type, first bytes, body");
+        assert_eq!(
+            head,
+            [0xEF, 0xBB, 0xBF],
+            "UTF-8 byte-order mark for spreadsheets"
+        );
+        assert_eq!(status, 200, "{text}");
+        assert_eq!(kind, "text/csv; charset=utf-8");
+        assert!(text.starts_with("\u{feff}Chỉ tiêu,Giá trị"), "{text}");
+        assert!(text.contains(&format!("Từ ngày,{from}")), "{text}");
+        assert!(
+            text.contains("Chợ có thanh toán không dùng tiền mặt (%)"),
+            "{text}"
+        );
     })
     .await;
     s.finish().await;

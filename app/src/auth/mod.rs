@@ -154,6 +154,11 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/organisations", Admin),
     ("POST", "/api/v1/organisations/{id}/members", Admin),
     // pages
+    // indicators: province-level numbers are public; per-stall detail is filtered by scope
+    ("GET", "/api/v1/indicators", Public),
+    ("GET", "/dashboard", Public),
+    ("GET", "/dashboard.csv", Public),
+    ("GET", "/dashboard.xlsx", Public),
     ("GET", "/", Public),
     ("GET", "/assets/app.css", Public),
     ("GET", "/signin", Public),

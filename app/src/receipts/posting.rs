@@ -129,11 +129,22 @@ pub async fn post_pending(db: &Db, store: &LedgerStore) -> anyhow::Result<usize>
     let mut tx = db.begin().await?;
     for (i, (id, ..)) in rows.iter().enumerate() {
         if !refused.contains(&i) {
-            tx.execute(
-                "UPDATE incoming_transfers SET ledger_posted = $2 WHERE id = $1",
-                &[crate::db::Arg::I64(*id), crate::db::Arg::Bool(true)],
-            )
-            .await?;
+            // Only the run that flips the mark counts the receipt in the indicators' daily
+            // aggregates (another server may have posted it meanwhile).
+            let flipped = tx
+                .execute(
+                    "UPDATE incoming_transfers SET ledger_posted = $2 \
+                     WHERE id = $1 AND ledger_posted = $3",
+                    &[
+                        crate::db::Arg::I64(*id),
+                        crate::db::Arg::Bool(true),
+                        crate::db::Arg::Bool(false),
+                    ],
+                )
+                .await?;
+            if flipped == 1 {
+                crate::indicators::aggregates::add_receipt(&mut tx, *id).await?;
+            }
         }
     }
     tx.commit().await?;
@@ -243,11 +254,20 @@ pub async fn post_adjustments(db: &Db, store: &LedgerStore) -> anyhow::Result<us
     let mut tx = db.begin().await?;
     for (i, (id, ..)) in rows.iter().enumerate() {
         if !refused.contains(&i) {
-            tx.execute(
-                "UPDATE receipt_adjustments SET ledger_posted = $2 WHERE id = $1",
-                &[crate::db::Arg::I64(*id), crate::db::Arg::Bool(true)],
-            )
-            .await?;
+            let flipped = tx
+                .execute(
+                    "UPDATE receipt_adjustments SET ledger_posted = $2 \
+                     WHERE id = $1 AND ledger_posted = $3",
+                    &[
+                        crate::db::Arg::I64(*id),
+                        crate::db::Arg::Bool(true),
+                        crate::db::Arg::Bool(false),
+                    ],
+                )
+                .await?;
+            if flipped == 1 {
+                crate::indicators::aggregates::add_adjustment(&mut tx, *id).await?;
+            }
         }
     }
     tx.commit().await?;
