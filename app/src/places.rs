@@ -2,6 +2,7 @@
 //! (source and licence in `data/places-quang-ninh.SOURCE.md`). They are reference data: the
 //! same file seeds every database and an in-memory copy serves validation and look-ups.
 
+use crate::db::BeginWrite;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -108,7 +109,7 @@ impl Places {
             )
         });
         with_db!(db, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for p in &ordered {
                 sqlx::query(
                     "INSERT INTO places (code, name, kind, unit_type, parent_code, \

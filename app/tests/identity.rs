@@ -388,12 +388,13 @@ fn chip_file(name: &str) -> String {
 async fn citizen(app: &TestApp, phone: &str) -> (i64, String, String) {
     post(app, "/api/v1/auth/otp/request", json!({"phone": phone})).await;
     let code = last_code(app, phone);
-    let (_, person, headers) = post(
+    let (status, person, headers) = post(
         app,
         "/api/v1/auth/otp/verify",
         json!({"phone": phone, "code": code}),
     )
     .await;
+    assert_eq!(status, 200, "OTP verify for {phone} with {code}: {person}");
     let cookie = session_cookie(&headers);
     let me: Value = app
         .anonymous

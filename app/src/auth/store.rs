@@ -1,5 +1,6 @@
 //! Storage of people, grants, sessions, API tokens, eKYC history and the audit log.
 
+use crate::db::BeginWrite;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -209,7 +210,7 @@ pub async fn set_ekyc_level(
     details: &serde_json::Value,
 ) -> sqlx::Result<()> {
     with_db!(db, p => {
-        let mut tx = p.begin().await?;
+        let mut tx = p.begin_write().await?;
         let from: i16 = sqlx::query_scalar("SELECT ekyc_level FROM people WHERE id = $1")
             .bind(person_id).fetch_one(&mut *tx).await?;
         if from != to {

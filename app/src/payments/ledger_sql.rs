@@ -6,6 +6,7 @@
 //! grouped `UPDATE … FROM (VALUES …) AS v` per chunk (portable on both engines), `?`
 //! placeholders on SQLite for large statements (`$N` is O(n²) there), `$N` on PostgreSQL.
 
+use crate::db::BeginWrite;
 use std::collections::HashMap;
 
 use ledger::{Account, AccountFlags, BatchEffect, PendingState, Transfer, TransferFlags};
@@ -317,7 +318,7 @@ pub(crate) async fn begin_write(db: &Db) -> sqlx::Result<Tx> {
     match db {
         Db::Sqlite(pool) => Ok(Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?)),
         Db::Pg(pool) => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("SELECT pg_advisory_xact_lock($1)")
                 .bind(PG_ADVISORY_LOCK_KEY)
                 .execute(&mut *tx)

@@ -3,6 +3,7 @@
 
 use super::validate::{MarketRow, MerchantRow, StallRow};
 use super::*;
+use crate::db::BeginWrite;
 use crate::db::{Db, now_micros};
 use crate::with_db;
 // Dynamic SQL here is only ever assembled from the constants above, never from input.
@@ -256,7 +257,7 @@ pub async fn add_account(
          RETURNING {ACCOUNT_COLS}"
     );
     with_db!(db, pool => {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         if a.is_default {
             sqlx::query("UPDATE bank_accounts SET is_default = FALSE WHERE merchant_id = $1")
                 .bind(merchant_id)
