@@ -205,9 +205,19 @@ pub fn bank_view(b: &vietqr::banks::Bank) -> BankView {
 use crate::auth::{AuditObject, Caller, forbidden, scope};
 
 /// A 201 answer naming the created object for the audit log.
-fn created<T: Serialize>(kind: &'static str, id: i64, body: T) -> axum::response::Response {
+pub fn created<T: Serialize>(kind: &'static str, id: i64, body: T) -> axum::response::Response {
+    audited(StatusCode::CREATED, kind, id, body)
+}
+
+/// A JSON answer naming the object it wrote, for the audit log.
+pub fn audited<T: Serialize>(
+    status: StatusCode,
+    kind: &'static str,
+    id: i64,
+    body: T,
+) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let mut resp = (StatusCode::CREATED, Json(body)).into_response();
+    let mut resp = (status, Json(body)).into_response();
     resp.extensions_mut().insert(AuditObject {
         kind,
         id: id.to_string(),

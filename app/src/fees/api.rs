@@ -5,10 +5,10 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use super::*;
-use crate::auth::{AuditObject, Caller, forbidden};
+use crate::auth::{Caller, forbidden};
 use crate::error::{ErrorBody, parse_json};
 use crate::register::Market;
 use crate::server::AppState;
@@ -46,19 +46,7 @@ pub async fn managed_bill(st: &AppState, caller: &Caller, id: i64) -> ApiResult<
     Ok(b)
 }
 
-fn audited<T: serde::Serialize>(
-    status: StatusCode,
-    kind: &'static str,
-    id: i64,
-    body: T,
-) -> Response {
-    let mut resp = (status, Json(body)).into_response();
-    resp.extensions_mut().insert(AuditObject {
-        kind,
-        id: id.to_string(),
-    });
-    resp
-}
+use crate::api::audited;
 
 /// The market's fee schedules.
 #[utoipa::path(get, path = "/api/v1/markets/{id}/fee-schedules", tag = "fees",

@@ -14,20 +14,13 @@ use super::{
     BuyerInput, CartLine, InvoiceRow, Product, Register, Sale, Taxpayer, can_manage, can_read,
     can_sell, issue,
 };
-use crate::auth::{AuditObject, Caller, Principal, forbidden};
+use crate::auth::{Caller, Principal, forbidden};
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError, parse_json};
 use crate::receipts::requests::{self, NewPaymentRequest, PaymentRequest};
 use crate::register::Page;
 use crate::server::AppState;
 
-fn created<T: Serialize>(kind: &'static str, id: i64, body: T) -> Response {
-    let mut resp = (StatusCode::CREATED, Json(body)).into_response();
-    resp.extensions_mut().insert(AuditObject {
-        kind,
-        id: id.to_string(),
-    });
-    resp
-}
+use crate::api::{audited, created};
 
 fn bad(errors: Vec<FieldError>) -> ApiResult<()> {
     if errors.is_empty() {
@@ -165,12 +158,12 @@ pub async fn register_taxpayer(
     let t = store::taxpayer(&st.db, id)
         .await?
         .ok_or_else(ApiError::internal)?;
-    let mut resp = (StatusCode::ACCEPTED, Json(t)).into_response();
-    resp.extensions_mut().insert(AuditObject {
-        kind: "einvoice_registration",
-        id: id.to_string(),
-    });
-    Ok(resp)
+    Ok(audited(
+        StatusCode::ACCEPTED,
+        "einvoice_registration",
+        id,
+        t,
+    ))
 }
 
 async fn readable_merchant(
