@@ -477,7 +477,6 @@ pub async fn compute(
         sqlx::AssertSqlSafe(sql)).bind(from).bind(to).fetch_all(p).await)?;
 
     // Per-stall figures and per-market groups.
-    let market_of: HashMap<i64, i64> = stalls.iter().map(|s| (s.0, s.1)).collect();
     let mut stall_totals: HashMap<i64, (i64, i64)> = HashMap::new();
     let mut receipts = Receipts::default();
     let mut by_method: BTreeMap<String, (i64, i64)> = BTreeMap::new();
@@ -575,7 +574,6 @@ pub async fn compute(
     } else {
         0.0
     };
-    let _ = market_of;
 
     // Market fees of the period's months.
     let (from_month, to_month) = (iso(from)[..7].to_string(), iso(to)[..7].to_string());

@@ -250,10 +250,24 @@ pub async fn invoices_page(
 }
 
 /// Where buyers check the invoice: this server's look-up page.
+/// An invoice this server stored and now cannot read is a fault of ours, not a missing page.
+fn stored_unreadable(id: i64, e: &einvoice::ReadError) -> WebError {
+    tracing::error!(invoice = id, error = %e, "stored invoice XML unreadable");
+    WebError::from(crate::error::ApiError::internal())
+}
+
+/// The look-up link printed in the receipt's QR. The Host header is the caller's, so only a
+/// plain host name or address (and port) is used; anything else falls back to localhost.
 fn lookup_url(headers: &HeaderMap, secure: bool, mst: &str, code: &str) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.len() <= 255
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+        })
         .unwrap_or("localhost");
     let scheme = if secure { "https" } else { "http" };
     format!("{scheme}://{host}/tra-cuu?mst={mst}&code={code}")
@@ -277,7 +291,7 @@ async fn receipt_doc(
         .filter(|i| can_read(p, i.merchant_id))
         .ok_or_else(not_found)?;
     let xml = store::signed_xml(&st.db, id).await?.ok_or_else(not_found)?;
-    let inv = einvoice::read_invoice(&xml).map_err(|_| not_found())?;
+    let inv = einvoice::read_invoice(&xml).map_err(|e| stored_unreadable(id, &e))?;
     let register = store::register(&st.db, row.register_id).await?;
     let url = lookup_url(headers, st.secure_cookies, &row.seller_tax_code, &row.code);
     let mut summary = vec![("Cộng tiền hàng".to_string(), inv.totals.before_tax)];
@@ -407,7 +421,10 @@ pub async fn receipt_pdf(
     Path(id): Path<i64>,
 ) -> Page {
     let d = receipt_doc(&st, &caller, &headers, id).await?;
-    let bytes = receiptpdf::render(&d.pdf).map_err(|_| not_found())?;
+    let bytes = receiptpdf::render(&d.pdf).map_err(|e| {
+        tracing::error!(invoice = id, error = %e, "receipt PDF failed");
+        WebError::from(crate::error::ApiError::internal())
+    })?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/pdf".to_string()),
@@ -482,4 +499,21 @@ pub async fn lookup_page(
 pub async fn lookup_xml(State(st): State<AppState>, Query(q): Query<LookupQuery>) -> Page {
     let (r, xml) = lookup(&st.db, &q.mst, &q.code).await?;
     Ok(xml_download(&r.code, xml))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookup_link_uses_only_a_plain_host() {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, "halong.example.vn:8080".parse().unwrap());
+        assert_eq!(
+            lookup_url(&h, true, "0106324653", "M1-26-AB12C-00000000001"),
+            "https://halong.example.vn:8080/tra-cuu?mst=0106324653&code=M1-26-AB12C-00000000001"
+        );
+        h.insert(header::HOST, "evil.example/phish?x=".parse().unwrap());
+        assert!(lookup_url(&h, false, "1", "2").starts_with("http://localhost/tra-cuu?"));
+    }
 }

@@ -18,6 +18,7 @@ use crate::auth::{Caller, Principal, forbidden};
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError, parse_json};
 use crate::receipts::requests::{self, NewPaymentRequest, PaymentRequest};
 use crate::register::Page;
+use crate::register::validate::{check_len, check_one_of};
 use crate::server::AppState;
 
 use crate::api::{audited, created};
@@ -27,20 +28,6 @@ fn bad(errors: Vec<FieldError>) -> ApiResult<()> {
         Ok(())
     } else {
         Err(ApiError::validation(errors))
-    }
-}
-
-fn text_len(errors: &mut Vec<FieldError>, field: &str, v: &str, max: usize) {
-    let n = v.trim().chars().count();
-    if n == 0 {
-        errors.push(FieldError::required(field));
-    } else if n > max {
-        errors.push(FieldError::new(
-            field,
-            "too_long",
-            format!("Tối đa {max} ký tự"),
-            format!("At most {max} characters"),
-        ));
     }
 }
 
@@ -197,8 +184,8 @@ fn default_rate() -> String {
 
 pub fn check_product(p: &ProductInput) -> Vec<FieldError> {
     let mut e = Vec::new();
-    text_len(&mut e, "name", &p.name, 200);
-    text_len(&mut e, "unit", &p.unit, 20);
+    check_len(&mut e, "name", p.name.trim(), 200, true);
+    check_len(&mut e, "unit", p.unit.trim(), 20, true);
     if !(0..=1_000_000_000_000).contains(&p.unit_price) {
         e.push(FieldError::new(
             "unit_price",
@@ -310,15 +297,13 @@ pub async fn create_register(
     }
     let input: RegisterInput = parse_json(&body)?;
     let mut e = Vec::new();
-    text_len(&mut e, "label", &input.label, 60);
-    if !["counter", "stall", "fuel_pump"].contains(&input.kind.as_str()) {
-        e.push(FieldError::new(
-            "kind",
-            "not_allowed",
-            "Loại là counter, stall hoặc fuel_pump",
-            "Kind is counter, stall or fuel_pump",
-        ));
-    }
+    check_len(&mut e, "label", input.label.trim(), 60, true);
+    check_one_of(
+        &mut e,
+        "kind",
+        &input.kind,
+        &["counter", "stall", "fuel_pump"],
+    );
     match input.stall_id {
         Some(s) => {
             let stall = crate::register::store::get_stall(&st.db, s).await?;
@@ -442,14 +427,12 @@ async fn check_sale(
             "client_key: 1–64 characters of letters, digits, - _ . :",
         ));
     }
-    if !["cash", "qr", "card", "ewallet"].contains(&input.method.as_str()) {
-        e.push(FieldError::new(
-            "method",
-            "not_allowed",
-            "Hình thức là cash, qr, card hoặc ewallet",
-            "Method is cash, qr, card or ewallet",
-        ));
-    }
+    check_one_of(
+        &mut e,
+        "method",
+        &input.method,
+        &["cash", "qr", "card", "ewallet"],
+    );
     if input.lines.is_empty() || input.lines.len() > 200 {
         e.push(FieldError::new(
             "lines",
@@ -639,14 +622,8 @@ async fn existing_sale(
     register: &Register,
     key: &str,
 ) -> ApiResult<Option<SaleResult>> {
-    let sql = "SELECT id FROM sales WHERE register_id = $1 AND client_key = $2";
-    let id: Option<i64> = crate::with_db!(&st.db, p => sqlx::query_scalar(sql)
-        .bind(register.id).bind(key).fetch_optional(p).await)?;
-    match id {
-        Some(id) => match store::sale(&st.db, id).await? {
-            Some(s) => Ok(Some(settle(st, s).await?)),
-            None => Ok(None),
-        },
+    match store::sale_by_key(&st.db, register.id, key).await? {
+        Some(s) => Ok(Some(settle(st, s).await?)),
         None => Ok(None),
     }
 }
@@ -786,7 +763,7 @@ pub async fn replace_invoice(
     let input: ReplacementInput = parse_json(&body)?;
     let reason = crate::text::clean(&input.reason);
     let mut e = Vec::new();
-    text_len(&mut e, "reason", &reason, 255);
+    check_len(&mut e, "reason", reason.trim(), 255, true);
     bad(e)?;
     let as_sale = SaleInput {
         client_key: input.client_key.clone(),
@@ -964,7 +941,10 @@ pub async fn lookup(
         .await?
         .ok_or_else(not_found)?;
     let xml = store::signed_xml(db, row.id).await?.ok_or_else(not_found)?;
-    let inv = einvoice::read_invoice(&xml).map_err(|_| ApiError::internal())?;
+    let inv = einvoice::read_invoice(&xml).map_err(|e| {
+        tracing::error!(invoice = row.id, error = %e, "stored invoice XML unreadable");
+        ApiError::internal()
+    })?;
     let reports = einvoice::verify_signatures(&xml, &einvoice::VerifyOptions::default());
     let (valid, signer) = match &reports {
         Ok(r) if !r.is_empty() => (

@@ -377,7 +377,10 @@ async fn conclude(
                 .await?;
             } else {
                 for (number, why) in &named {
-                    let n: i64 = number.trim().parse().unwrap_or(-1);
+                    let Ok(n) = number.trim().parse::<i64>() else {
+                        tracing::error!(message = %m.message_id, %number, "204 names an unreadable invoice number");
+                        continue;
+                    };
                     tx.execute(
                         "UPDATE invoices SET tax_status = 'refused', tax_reasons = $3 \
                          WHERE tax_message_id = $1 AND number = $2",
@@ -409,30 +412,30 @@ pub struct Overdue {
 }
 
 /// The alarm: invoices issued before the start of the current local day (the deadline is the
-/// end of their own day) that the tax authority has not accepted.
+/// end of their own day) that the tax authority has not accepted. Runs every round, so it is one
+/// grouped statement on the `tax_status` index.
 pub async fn overdue(db: &Db, now: i64) -> sqlx::Result<Vec<Overdue>> {
     const DAY: i64 = 86_400_000_000;
     const OFFSET: i64 = 7 * 3_600_000_000;
     let today_start = (now + OFFSET).div_euclid(DAY) * DAY - OFFSET;
     let cutoff = today_start - DEADLINE_HOURS_AFTER_DAY * 3_600_000_000;
-    let rows: Vec<(i64, i64)> = with_db!(db, p => sqlx::query_as(
-        "SELECT merchant_id, issued_at FROM invoices WHERE tax_status <> 'accepted' \
-         AND status = 'issued' AND issued_at < $1 ORDER BY merchant_id, issued_at LIMIT 100000")
-        .bind(cutoff).fetch_all(p).await)?;
-    let mut out: Vec<Overdue> = Vec::new();
-    for (merchant_id, at) in rows {
-        let d = local_datetime(at).date;
-        let day = format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day());
-        match out.last_mut() {
-            Some(o) if o.merchant_id == merchant_id && o.day == day => o.count += 1,
-            _ => out.push(Overdue {
+    // Local day number: issued_at is never before 1970, so integer division is the floor.
+    let rows: Vec<(i64, i64, i64)> = with_db!(db, p => sqlx::query_as(
+        "SELECT merchant_id, (issued_at + $2) / $3 AS day, COUNT(*) FROM invoices \
+         WHERE tax_status IN ('pending', 'sent', 'refused') AND status = 'issued' \
+         AND issued_at < $1 GROUP BY merchant_id, day ORDER BY merchant_id, day")
+        .bind(cutoff).bind(OFFSET).bind(DAY).fetch_all(p).await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(merchant_id, day, count)| {
+            let d = local_datetime(day * DAY).date;
+            Overdue {
                 merchant_id,
-                day,
-                count: 1,
-            }),
-        }
-    }
-    Ok(out)
+                day: format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()),
+                count,
+            }
+        })
+        .collect())
 }
 
 /// What the embedded demo simulator must remember after a restart: registered taxpayers (bound

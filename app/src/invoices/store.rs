@@ -128,19 +128,26 @@ pub async fn registers(db: &Db, merchant_id: i64) -> sqlx::Result<Vec<Register>>
     with_db!(db, p => sqlx::query_as::<_, Register>(sqlx::AssertSqlSafe(sql)).bind(merchant_id).fetch_all(p).await)
 }
 
-/// Registers the person may sell at (all of them for viewers that see everything).
+/// Registers the person may sell at (the first 200 for viewers that see everything).
 pub async fn registers_for(db: &Db, merchants: &[i64], all: bool) -> sqlx::Result<Vec<Register>> {
-    if all {
-        let sql = format!(
-            "SELECT {REGISTER_COLS} FROM registers ORDER BY merchant_id, kind, label LIMIT 200"
-        );
-        return with_db!(db, p => sqlx::query_as::<_, Register>(sqlx::AssertSqlSafe(sql)).fetch_all(p).await);
-    }
-    let mut out = Vec::new();
-    for m in merchants {
-        out.extend(registers(db, *m).await?);
-    }
-    Ok(out)
+    // Ids come from the caller's own grants: integers, safe to inline.
+    let filter = match (all, merchants.is_empty()) {
+        (true, _) => "1 = 1".to_string(),
+        (false, true) => return Ok(Vec::new()),
+        (false, false) => format!(
+            "merchant_id IN ({})",
+            merchants
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+    };
+    let sql = format!(
+        "SELECT {REGISTER_COLS} FROM registers WHERE {filter} \
+         ORDER BY merchant_id, kind, label LIMIT 200"
+    );
+    with_db!(db, p => sqlx::query_as::<_, Register>(sqlx::AssertSqlSafe(sql)).fetch_all(p).await)
 }
 
 pub struct NewSale<'a> {
@@ -159,26 +166,18 @@ pub struct NewSale<'a> {
 
 /// Inserts the sale, or returns the one the register already sent with this key (a retry).
 pub async fn insert_sale(db: &Db, n: &NewSale<'_>) -> sqlx::Result<(Sale, bool)> {
-    let sql = format!(
-        "INSERT INTO sales (register_id, merchant_id, client_key, cart, total, method, buyer, \
-         payment_request_id, status, created_by, created_at, replaces_invoice_id, replace_reason) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
-         ON CONFLICT (register_id, client_key) DO NOTHING RETURNING {SALE_COLS}"
-    );
-    let inserted = with_db!(db, p => sqlx::query_as::<_, Sale>(sqlx::AssertSqlSafe(sql))
-        .bind(n.register_id).bind(n.merchant_id).bind(n.client_key).bind(n.cart).bind(n.total)
-        .bind(n.method).bind(n.buyer).bind(n.payment_request_id).bind(n.status)
-        .bind(n.created_by).bind(now_micros()).bind(n.replaces.map(|r| r.0))
-        .bind(n.replaces.map(|r| r.1)).fetch_optional(p).await)?;
-    match inserted {
-        Some(s) => Ok((s, true)),
-        None => {
-            let sql =
-                format!("SELECT {SALE_COLS} FROM sales WHERE register_id = $1 AND client_key = $2");
-            let s = with_db!(db, p => sqlx::query_as::<_, Sale>(sqlx::AssertSqlSafe(sql))
-                .bind(n.register_id).bind(n.client_key).fetch_one(p).await)?;
-            Ok((s, false))
+    let mut tx = db.begin().await?;
+    match insert_sale_in(&mut tx, n).await {
+        Ok(s) => {
+            tx.commit().await?;
+            Ok((s, true))
         }
+        Err(e) if crate::db::is_unique_violation(&e) => {
+            drop(tx);
+            let s = sale_by_key(db, n.register_id, n.client_key).await?;
+            Ok((s.ok_or(e)?, false))
+        }
+        Err(e) => Err(e),
     }
 }
 

@@ -40,7 +40,13 @@ fn finish<T>(errors: Vec<FieldError>, value: T) -> Checked<T> {
     }
 }
 
-fn check_len(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize, required: bool) {
+pub(crate) fn check_len(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    value: &str,
+    max: usize,
+    required: bool,
+) {
     if required && value.is_empty() {
         errors.push(FieldError::required(field));
     } else if value.chars().count() > max {
@@ -53,7 +59,12 @@ fn check_len(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize,
     }
 }
 
-fn check_one_of(errors: &mut Vec<FieldError>, field: &str, value: &str, allowed: &[&str]) {
+pub(crate) fn check_one_of(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    value: &str,
+    allowed: &[&str],
+) {
     if !allowed.contains(&value) {
         errors.push(FieldError::new(
             field,
