@@ -296,6 +296,22 @@ impl Tx {
         }
     }
 
+    /// Runs a statement returning integers, e.g. `UPDATE … RETURNING id`.
+    pub async fn fetch_ids(&mut self, sql: &str, args: &[Arg]) -> sqlx::Result<Vec<i64>> {
+        match self {
+            Tx::Sqlite(tx) => {
+                bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)), args)
+                    .fetch_all(&mut **tx)
+                    .await
+            }
+            Tx::Pg(tx) => {
+                bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)), args)
+                    .fetch_all(&mut **tx)
+                    .await
+            }
+        }
+    }
+
     /// Runs a statement returning one row, e.g. `INSERT … RETURNING *`.
     pub async fn fetch_row<T>(&mut self, sql: &str, args: &[Arg]) -> sqlx::Result<T>
     where

@@ -451,11 +451,29 @@ async fn indicators_match_hand_computed_values() {
         "UPDATE receipt_daily SET count = count + 1 WHERE method = 'card'",
     )
     .await;
-    // Found twice: against the records, and as a day no longer adding up to its 16-day block.
+    // Found against the records, and in every roll-up that counts receipts (the merchant's
+    // monthly revenue holds amounts only).
     let found = check_aggregates(&w.db).await.unwrap();
-    assert_eq!(found.len(), 2, "{found:?}");
+    let tables: Vec<&str> = found.iter().map(|l| l.split(' ').next().unwrap()).collect();
+    assert_eq!(
+        tables,
+        [
+            "receipt_daily",
+            "receipt_block",
+            "receipt_market_daily",
+            "stall_cashless_daily"
+        ],
+        "{found:?}"
+    );
+    exec(
+        &w.db,
+        "UPDATE receipt_merchant_monthly SET net = net + 1 WHERE merchant_id = 1",
+    )
+    .await;
+    let found = check_aggregates(&w.db).await.unwrap();
+    assert_eq!(found.len(), 5, "{found:?}");
     assert!(
-        found[0].starts_with("day") && found[1].starts_with("block"),
+        found[4].starts_with("receipt_merchant_monthly"),
         "{found:?}"
     );
     rebuild_aggregates(&w.db).await.unwrap();
@@ -526,6 +544,26 @@ async fn indicators_match_hand_computed_values() {
         .unwrap();
     assert_eq!(xlsx.status(), 200);
     assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
+
+    // Moving a stall to another market moves its receipts with it (B: 70,000 in the period,
+    // +40,000 − 40,000 by the correction), in the same transaction.
+    let (s, st) = w
+        .app
+        .put_json(
+            &format!("/api/v1/stalls/{}", w.ms[1].1),
+            &json!({"market_id": w.markets[2], "code": "S-1", "merchant_id": w.ms[1].0}),
+        )
+        .await;
+    assert_eq!(s, 200, "{st}");
+    assert_eq!(check_aggregates(&w.db).await.unwrap(), Vec::<String>::new());
+    let (_, r7) = get(&w.app.anonymous, w.app.url(&format!("{base}&place=194"))).await;
+    assert_eq!(r7["receipts"]["amount"], 310_000, "{r7}");
+    let (_, r8) = get(
+        &w.app.anonymous,
+        w.app.url(&format!("{base}&market_id={}", w.markets[0])),
+    )
+    .await;
+    assert_eq!(r8["receipts"]["amount"], 130_000, "{r8}");
     w.app.stop().await;
 }
 

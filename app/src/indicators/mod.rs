@@ -7,7 +7,7 @@ pub mod aggregates;
 pub mod demo;
 pub mod pages;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use axum::Json;
 use axum::extract::{Query, State};
@@ -25,8 +25,9 @@ use aggregates::{DAY_MICROS, LOCAL_OFFSET_MICROS, local_day};
 
 /// A stall counts as accepting when it had a cashless receipt in this many days up to the end.
 pub const RECENT_DAYS: i64 = 30;
-/// Households with this much received (all methods, net) in the 365 days up to the period end
-/// must issue cash-register e-invoices (Decree 70/2025: revenue of 1 billion đồng a year).
+/// Households with this much received (all methods, net) in the 12 whole months before the month
+/// of the period end must issue cash-register e-invoices (Decree 70/2025: revenue of 1 billion
+/// đồng a year).
 pub const EINVOICE_THRESHOLD: i64 = 1_000_000_000;
 /// The longest period a report may cover.
 pub const MAX_DAYS: i64 = 3_660;
@@ -230,7 +231,7 @@ pub struct Receipts {
 #[derive(Clone, Debug, Default, Serialize, ToSchema)]
 pub struct Einvoice {
     /// Active merchants required to issue cash-register e-invoices: enterprises, and households
-    /// with received ≥ threshold in the 365 days up to the period end.
+    /// with received ≥ threshold in the 12 whole months before the month of the period end.
     pub required: i64,
     /// Of those, the ones with ≥1 invoice issued in the period and not refused.
     pub required_issuing: i64,
@@ -438,49 +439,59 @@ pub async fn compute(
         .bind(end_micros).fetch_all(p).await)?;
     let occupied = |s: &StallDb| s.4 == "active" && s.3.is_some();
 
-    // Receipts of the period per stall and method, from the aggregates.
+    // Receipts of the period per market and method, and per day, from the market roll-up.
     type Agg = (i64, String, i64, i64, i64, i64, i64);
-    let inner = aggregates::range_sql(
-        "r.stall_id AS stall_id, r.method AS method, r.count AS c, r.amount AS am, \
-         r.refunded AS rf, r.corrected_out AS co, r.corrected_in AS ci",
-        &format!(
-            "AND r.stall_id IN (SELECT s.id FROM stalls s WHERE s.market_id IN ({market_ids}))"
-        ),
-        from,
-        to,
-    );
     let sql = format!(
-        "SELECT stall_id, method, CAST(SUM(c) AS BIGINT), CAST(SUM(am) AS BIGINT), \
-         CAST(SUM(rf) AS BIGINT), CAST(SUM(co) AS BIGINT), CAST(SUM(ci) AS BIGINT) \
-         FROM ({inner}) x GROUP BY stall_id, method"
+        "SELECT market_id, method, CAST(SUM(count) AS BIGINT), CAST(SUM(amount) AS BIGINT), \
+         CAST(SUM(refunded) AS BIGINT), CAST(SUM(corrected_out) AS BIGINT), \
+         CAST(SUM(corrected_in) AS BIGINT) FROM receipt_market_daily \
+         WHERE market_id IN ({market_ids}) AND day >= $1 AND day <= $2 GROUP BY market_id, method"
     );
     let aggs: Vec<Agg> = with_db!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .fetch_all(p).await)?;
+        .bind(from).bind(to).fetch_all(p).await)?;
     let sql = format!(
-        "SELECT r.stall_id FROM receipt_daily r WHERE r.day >= $1 AND r.day <= $2 \
-         AND r.method <> 'cash' AND r.stall_id IN \
-         (SELECT s.id FROM stalls s WHERE s.market_id IN ({market_ids})) \
-         GROUP BY r.stall_id HAVING SUM(r.count) > 0"
-    );
-    let recent: BTreeSet<i64> = with_db!(db, p => sqlx::query_scalar::<_, i64>(
-        sqlx::AssertSqlSafe(sql)).bind(recent_from).bind(to).fetch_all(p).await)?
-    .into_iter()
-    .collect();
-    let sql = format!(
-        "SELECT r.day, CAST(SUM(r.count) AS BIGINT), \
-         CAST(SUM(r.amount - r.refunded - r.corrected_out + r.corrected_in) AS BIGINT) \
-         FROM receipt_daily r WHERE r.day >= $1 AND r.day <= $2 AND r.method <> 'cash' \
-         AND r.stall_id IN (SELECT s.id FROM stalls s WHERE s.market_id IN ({market_ids})) \
-         GROUP BY r.day"
+        "SELECT day, CAST(SUM(count) AS BIGINT), \
+         CAST(SUM(amount - refunded - corrected_out + corrected_in) AS BIGINT) \
+         FROM receipt_market_daily WHERE market_id IN ({market_ids}) AND day >= $1 \
+         AND day <= $2 AND method <> 'cash' GROUP BY day"
     );
     let daily_rows: Vec<(i64, i64, i64)> = with_db!(db, p => sqlx::query_as(
         sqlx::AssertSqlSafe(sql)).bind(from).bind(to).fetch_all(p).await)?;
-
-    // Per-stall figures and per-market groups.
+    // Stalls with cashless receipts in the 30-day window (all stalls; filtered below).
+    let recent: HashSet<i64> = with_db!(db, p => sqlx::query_scalar::<_, i64>(
+        "SELECT stall_id FROM stall_cashless_daily WHERE day >= $1 AND day <= $2 \
+         GROUP BY stall_id HAVING SUM(count) > 0")
+        .bind(recent_from).bind(to).fetch_all(p).await)?
+    .into_iter()
+    .collect();
+    // Per-stall sums only for the stall detail (staff, one market).
+    let detail_wanted = q.market_id.is_some() && viewer.is_some_and(Principal::is_staff);
     let mut stall_totals: HashMap<i64, (i64, i64)> = HashMap::new();
+    if detail_wanted {
+        let inner = aggregates::range_sql(
+            "r.stall_id AS stall_id, r.count AS c, \
+             r.amount - r.refunded - r.corrected_out + r.corrected_in AS net",
+            &format!(
+                "AND r.method <> 'cash' AND r.stall_id IN \
+                 (SELECT s.id FROM stalls s WHERE s.market_id IN ({market_ids}))"
+            ),
+            from,
+            to,
+        );
+        let sql = format!(
+            "SELECT stall_id, CAST(SUM(c) AS BIGINT), CAST(SUM(net) AS BIGINT) FROM ({inner}) x \
+             GROUP BY stall_id"
+        );
+        let rows: Vec<(i64, i64, i64)> = with_db!(db, p => sqlx::query_as(
+            sqlx::AssertSqlSafe(sql)).fetch_all(p).await)?;
+        stall_totals = rows.into_iter().map(|(s, c, a)| (s, (c, a))).collect();
+    }
+
+    // Sums of the period, by method, and per market.
     let mut receipts = Receipts::default();
     let mut by_method: BTreeMap<String, (i64, i64)> = BTreeMap::new();
-    for (stall, method, count, amount, refunded, out, inn) in &aggs {
+    let mut market_totals: HashMap<i64, (i64, i64)> = HashMap::new();
+    for (market, method, count, amount, refunded, out, inn) in &aggs {
         let net = amount - refunded - out + inn;
         if method == "cash" {
             receipts.cash_count += count;
@@ -495,7 +506,7 @@ pub async fn compute(
         let e = by_method.entry(method.clone()).or_default();
         e.0 += count;
         e.1 += net;
-        let t = stall_totals.entry(*stall).or_default();
+        let t = market_totals.entry(*market).or_default();
         t.0 += count;
         t.1 += net;
     }
@@ -536,14 +547,18 @@ pub async fn compute(
             )
         })
         .collect();
+    for (market, (count, amount)) in &market_totals {
+        if let Some(g) = per_market.get_mut(market) {
+            g.receipts_count += count;
+            g.receipts_amount += amount;
+        }
+    }
     let mut detail = Vec::new();
     for s in &stalls {
         let Some(g) = per_market.get_mut(&s.1) else {
             continue;
         };
         let (count, amount) = stall_totals.get(&s.0).copied().unwrap_or_default();
-        g.receipts_count += count;
-        g.receipts_amount += amount;
         let accepting = occupied(s) && s.6 && recent.contains(&s.0);
         if occupied(s) {
             g.stalls += 1;
@@ -665,18 +680,12 @@ pub async fn compute(
          COALESCE(tp.status, '') FROM merchants m \
          LEFT JOIN invoice_taxpayers tp ON tp.merchant_id = m.id")
         .bind(start_micros).bind(end_micros).fetch_all(p).await)?;
-    let inner = aggregates::range_sql(
-        "r.merchant_id AS merchant_id, r.amount - r.refunded - r.corrected_out + r.corrected_in \
-         AS net",
-        "",
-        to - 364,
-        to,
-    );
-    let sql = format!(
-        "SELECT merchant_id, CAST(SUM(net) AS BIGINT) FROM ({inner}) x GROUP BY merchant_id"
-    );
-    let revenue: HashMap<i64, i64> = with_db!(db, p => sqlx::query_as::<_, (i64, i64)>(
-        sqlx::AssertSqlSafe(sql)).fetch_all(p).await)?
+    // Households over the threshold in the 12 whole months before the month of the period end.
+    let end_month = aggregates::month_of_day(to);
+    let over: HashSet<i64> = with_db!(db, p => sqlx::query_scalar::<_, i64>(
+        "SELECT merchant_id FROM receipt_merchant_monthly WHERE month >= $1 AND month <= $2 \
+         GROUP BY merchant_id HAVING SUM(net) >= $3")
+        .bind(end_month - 12).bind(end_month - 1).bind(EINVOICE_THRESHOLD).fetch_all(p).await)?
     .into_iter()
     .collect();
     let mut einvoice = Einvoice {
@@ -694,9 +703,7 @@ pub async fn compute(
         }
         einvoice.issuing += i64::from(*issuing);
         einvoice.registered += i64::from(tp == "registered");
-        let required = status == "active"
-            && (kind == "enterprise"
-                || revenue.get(id).copied().unwrap_or(0) >= EINVOICE_THRESHOLD);
+        let required = status == "active" && (kind == "enterprise" || over.contains(id));
         if required {
             einvoice.required += 1;
             einvoice.required_issuing += i64::from(*issuing);

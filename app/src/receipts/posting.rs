@@ -126,27 +126,17 @@ pub async fn post_pending(db: &Db, store: &LedgerStore) -> anyhow::Result<usize>
             *i
         })
         .collect();
+    let posted: Vec<i64> = rows
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !refused.contains(i))
+        .map(|(_, r)| r.0)
+        .collect();
     let mut tx = db.begin().await?;
-    for (i, (id, ..)) in rows.iter().enumerate() {
-        if !refused.contains(&i) {
-            // Only the run that flips the mark counts the receipt in the indicators' daily
-            // aggregates (another server may have posted it meanwhile).
-            let flipped = tx
-                .execute(
-                    "UPDATE incoming_transfers SET ledger_posted = $2 \
-                     WHERE id = $1 AND ledger_posted = $3",
-                    &[
-                        crate::db::Arg::I64(*id),
-                        crate::db::Arg::Bool(true),
-                        crate::db::Arg::Bool(false),
-                    ],
-                )
-                .await?;
-            if flipped == 1 {
-                crate::indicators::aggregates::add_receipt(&mut tx, *id).await?;
-            }
-        }
-    }
+    // Only the run that flips the mark counts a receipt in the indicators' aggregates (another
+    // server may have posted it meanwhile).
+    let flipped = mark_posted(&mut tx, "incoming_transfers", &posted).await?;
+    crate::indicators::aggregates::record_receipts(&mut tx, &flipped).await?;
     tx.commit().await?;
     Ok(rows.len() - refused.len())
 }
@@ -251,27 +241,35 @@ pub async fn post_adjustments(db: &Db, store: &LedgerStore) -> anyhow::Result<us
             refused.push(owner[*i]);
         }
     }
+    let posted: Vec<i64> = rows
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !refused.contains(i))
+        .map(|(_, r)| r.0)
+        .collect();
     let mut tx = db.begin().await?;
-    for (i, (id, ..)) in rows.iter().enumerate() {
-        if !refused.contains(&i) {
-            let flipped = tx
-                .execute(
-                    "UPDATE receipt_adjustments SET ledger_posted = $2 \
-                     WHERE id = $1 AND ledger_posted = $3",
-                    &[
-                        crate::db::Arg::I64(*id),
-                        crate::db::Arg::Bool(true),
-                        crate::db::Arg::Bool(false),
-                    ],
-                )
-                .await?;
-            if flipped == 1 {
-                crate::indicators::aggregates::add_adjustment(&mut tx, *id).await?;
-            }
-        }
-    }
+    let flipped = mark_posted(&mut tx, "receipt_adjustments", &posted).await?;
+    crate::indicators::aggregates::record_adjustments(&mut tx, &flipped).await?;
     tx.commit().await?;
     Ok(rows.len() - refused.len())
+}
+
+/// Marks rows of `table` posted; returns the ids this call flipped (not those another server
+/// marked meanwhile).
+async fn mark_posted(tx: &mut crate::db::Tx, table: &str, ids: &[i64]) -> sqlx::Result<Vec<i64>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+    let sql = format!(
+        "UPDATE {table} SET ledger_posted = $1 WHERE ledger_posted = $2 AND id IN ({}) RETURNING id",
+        list.join(",")
+    );
+    tx.fetch_ids(
+        &sql,
+        &[crate::db::Arg::Bool(true), crate::db::Arg::Bool(false)],
+    )
+    .await
 }
 
 /// Posts in the background: shortly after each receipt, and every second anyway.

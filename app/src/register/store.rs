@@ -4,7 +4,7 @@
 use super::validate::{MarketRow, MerchantRow, StallRow};
 use super::*;
 use crate::db::BeginWrite;
-use crate::db::{Db, now_micros};
+use crate::db::{Arg, Db, now_micros};
 use crate::with_db;
 // Dynamic SQL here is only ever assembled from the constants above, never from input.
 use sqlx::AssertSqlSafe;
@@ -170,19 +170,46 @@ pub async fn create_stall(db: &Db, row: &StallRow, is_demo: bool) -> sqlx::Resul
     Ok(get_stall(db, id).await?.expect("row just inserted"))
 }
 
+/// Updates a stall. Moving it to another market moves its receipts in the indicators' market
+/// aggregates in the same transaction.
 pub async fn update_stall(db: &Db, id: i64, row: &StallRow) -> sqlx::Result<Option<Stall>> {
     let s = &row.input;
+    let mut tx = db.begin().await?;
+    let old = tx
+        .fetch_ids(
+            "SELECT market_id FROM stalls WHERE id = $1",
+            &[Arg::I64(id)],
+        )
+        .await?;
+    let Some(&old) = old.first() else {
+        return Ok(None);
+    };
+    let moved = old != s.market_id;
+    if moved {
+        crate::indicators::aggregates::move_stall(&mut tx, id, -1).await?;
+    }
     let sql = "UPDATE stalls SET market_id = $2, code = $3, zone = $4, category = $5, \
         status = $6, merchant_id = $7, search_text = $8, updated_at = $9 WHERE id = $1";
-    let n = with_db!(db, pool => sqlx::query(sql)
-        .bind(id).bind(s.market_id).bind(&s.code).bind(&s.zone).bind(&s.category)
-        .bind(&s.status).bind(s.merchant_id).bind(&row.search_text).bind(now_micros())
-        .execute(pool).await?.rows_affected());
-    if n == 0 {
-        Ok(None)
-    } else {
-        get_stall(db, id).await
+    tx.execute(
+        sql,
+        &[
+            Arg::I64(id),
+            Arg::I64(s.market_id),
+            Arg::Text(s.code.clone()),
+            Arg::Text(s.zone.clone()),
+            Arg::Text(s.category.clone()),
+            Arg::Text(s.status.clone()),
+            Arg::OptI64(s.merchant_id),
+            Arg::Text(row.search_text.clone()),
+            Arg::I64(now_micros()),
+        ],
+    )
+    .await?;
+    if moved {
+        crate::indicators::aggregates::move_stall(&mut tx, id, 1).await?;
     }
+    tx.commit().await?;
+    get_stall(db, id).await
 }
 
 pub async fn list_merchants(db: &Db, f: &ListQuery) -> sqlx::Result<Page<Merchant>> {
