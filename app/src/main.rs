@@ -51,6 +51,24 @@ enum Command {
     /// The demo province and its synthetic data sets.
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// The indicators' aggregates (docs/INDICATORS.md): check or rebuild them.
+    #[command(subcommand)]
+    Indicators(IndicatorsCommand),
+}
+
+#[derive(Subcommand)]
+enum IndicatorsCommand {
+    /// Compare the aggregates kept on the write path with a full recomputation from the records;
+    /// exit 1 and list the differences if any.
+    Check {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Recompute every aggregate table from the records, in one transaction.
+    Rebuild {
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -289,6 +307,7 @@ async fn run(command: Command) -> anyhow::Result<std::process::ExitCode> {
             (opts.months, opts.replace) = (months, replace);
             demo_generate(&db, &opts).await?;
         }
+        Command::Indicators(c) => return indicators(c).await,
         Command::Openapi => {
             let (_, api) = halong::api::router();
             println!("{}", api.to_pretty_json()?);
@@ -360,6 +379,44 @@ async fn demo_generate(db: &DbArgs, opts: &halong::scale::Options) -> anyhow::Re
     let summary = result?;
     println!("{}", serde_json::to_string_pretty(&summary)?);
     Ok(())
+}
+
+async fn indicators(command: IndicatorsCommand) -> anyhow::Result<std::process::ExitCode> {
+    let (IndicatorsCommand::Check { db } | IndicatorsCommand::Rebuild { db }) = &command;
+    let state = halong::server::prepare(&Config::from_db_args(db)?).await?;
+    let started = std::time::Instant::now();
+    let result = match command {
+        IndicatorsCommand::Check { .. } => halong::indicators::aggregates::check_aggregates(&state.db)
+            .await
+            .map(|found| {
+                for line in found.iter().take(50) {
+                    println!("{line}");
+                }
+                if found.len() > 50 {
+                    println!("… and {} more", found.len() - 50);
+                }
+                eprintln!(
+                    "{} difference(s) in {:.1} s",
+                    found.len(),
+                    started.elapsed().as_secs_f64()
+                );
+                if found.is_empty() {
+                    std::process::ExitCode::SUCCESS
+                } else {
+                    std::process::ExitCode::FAILURE
+                }
+            }),
+        IndicatorsCommand::Rebuild { .. } => {
+            halong::indicators::aggregates::rebuild_aggregates(&state.db)
+                .await
+                .map(|()| {
+                    eprintln!("rebuilt in {:.1} s", started.elapsed().as_secs_f64());
+                    std::process::ExitCode::SUCCESS
+                })
+        }
+    };
+    state.db.close().await;
+    result
 }
 
 fn qr(command: QrCommand) -> anyhow::Result<std::process::ExitCode> {
