@@ -6,9 +6,10 @@
 # Usage: BASE=http://127.0.0.1:8080 TOKEN=<read token> scripts/dashboard-load.sh [N]
 #   TOKEN defaults to a new read token of the demo administrator, made with
 #   `halong admin token` on DATABASE_URL (the server's database).
-#   PERIODS overrides the query strings tried, space-separated (defaults: March, the first
-#   quarter and the whole year of the generated data set, 2026; then the same three for one
-#   class-I market's former district).
+#   PERIODS overrides the query strings tried, space-separated (defaults: this month and this
+#   year to date — the dashboard's own choices —, March, the first quarter and the whole of the
+#   generated year 2026, that year for one former district (193, Hạ Long) and for one market
+#   with its stalls, which staff see).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-50}
@@ -18,7 +19,7 @@ if [ -z "${TOKEN:-}" ]; then
   [ -x "$bin" ] || cargo build --release -p halong
   TOKEN=$("$bin" admin token --phone 0900000001 --scope read --name dashboard-load 2>/dev/null)
 fi
-periods=${PERIODS:-"from=2026-03-01&to=2026-03-31 from=2026-01-01&to=2026-03-31 \
+periods=${PERIODS:-"preset=month preset=year from=2026-03-01&to=2026-03-31 from=2026-01-01&to=2026-03-31 \
 from=2026-01-01&to=2026-12-31 from=2026-01-01&to=2026-12-31&place=193 \
 from=2026-01-01&to=2026-12-31&market_id=1"}
 curl -sf -o /dev/null "$base/healthz" || { echo "no server at $base" >&2; exit 1; }

@@ -108,6 +108,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(crate::receipts::live::stream))
         .routes(routes!(crate::receipts::live::totals))
         .routes(routes!(crate::indicators::indicators_api))
+        .routes(routes!(crate::indicators::follow_up_api))
         .routes(routes!(crate::receipts::live::assign))
         .routes(routes!(crate::receipts::adjust::refund_route))
         .routes(routes!(crate::receipts::adjust::correction_route))

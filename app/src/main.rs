@@ -386,26 +386,28 @@ async fn indicators(command: IndicatorsCommand) -> anyhow::Result<std::process::
     let state = halong::server::prepare(&Config::from_db_args(db)?).await?;
     let started = std::time::Instant::now();
     let result = match command {
-        IndicatorsCommand::Check { .. } => halong::indicators::aggregates::check_aggregates(&state.db)
-            .await
-            .map(|found| {
-                for line in found.iter().take(50) {
-                    println!("{line}");
-                }
-                if found.len() > 50 {
-                    println!("… and {} more", found.len() - 50);
-                }
-                eprintln!(
-                    "{} difference(s) in {:.1} s",
-                    found.len(),
-                    started.elapsed().as_secs_f64()
-                );
-                if found.is_empty() {
-                    std::process::ExitCode::SUCCESS
-                } else {
-                    std::process::ExitCode::FAILURE
-                }
-            }),
+        IndicatorsCommand::Check { .. } => {
+            halong::indicators::aggregates::check_aggregates(&state.db)
+                .await
+                .map(|found| {
+                    for line in found.iter().take(50) {
+                        println!("{line}");
+                    }
+                    if found.len() > 50 {
+                        println!("… and {} more", found.len() - 50);
+                    }
+                    eprintln!(
+                        "{} difference(s) in {:.1} s",
+                        found.len(),
+                        started.elapsed().as_secs_f64()
+                    );
+                    if found.is_empty() {
+                        std::process::ExitCode::SUCCESS
+                    } else {
+                        std::process::ExitCode::FAILURE
+                    }
+                })
+        }
         IndicatorsCommand::Rebuild { .. } => {
             halong::indicators::aggregates::rebuild_aggregates(&state.db)
                 .await

@@ -65,6 +65,10 @@ pub fn router() -> Router<AppState> {
         .route("/live", get(crate::receipts::live::live_page))
         .route("/dashboard", get(crate::indicators::pages::dashboard))
         .route(
+            "/dashboard/staff",
+            get(crate::indicators::pages::staff_dashboard),
+        )
+        .route(
             "/dashboard.csv",
             get(crate::indicators::pages::dashboard_csv),
         )

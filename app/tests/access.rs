@@ -107,6 +107,8 @@ fn expected(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("GET", "/api/v1/invoices/lookup" | "/tra-cuu" | "/tra-cuu/xml") => ALL,
         // Indicators are public; per-stall detail is filtered inside (tests/indicators.rs).
         ("GET", "/api/v1/indicators" | "/dashboard" | "/dashboard.csv" | "/dashboard.xlsx") => ALL,
+        // Work lists: staff only, filtered to what each may see (tests/indicators.rs).
+        ("GET", "/api/v1/indicators/follow-up" | "/dashboard/staff") => STAFF,
         ("GET", "/registers" | "/invoices") => STAFF,
         ("GET", "/registers/{id}") => SELL_A,
         ("GET", "/merchants/{id}/einvoice") => INVOICES_A,

@@ -418,6 +418,59 @@ async fn indicators_match_hand_computed_values() {
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["stall_id"], w.ms[0].1);
 
+    // Staff work lists: C has no payout account; B has one but no cashless receipt in the 30
+    // days; D must issue e-invoices (revenue) and has only a refused one. A's owner sees none of
+    // them (A accepts and is not required); anonymous callers are refused.
+    let follow = w.app.url(&format!(
+        "/api/v1/indicators/follow-up?from={}&to={}",
+        iso(t - 59),
+        iso(t)
+    ));
+    let (s, f) = get(&w.app.client, follow.clone()).await;
+    assert_eq!(s, 200, "{f}");
+    let ids = |key: &str, id: &str| -> Vec<i64> {
+        f[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r[id].as_i64().unwrap())
+            .collect()
+    };
+    assert_eq!(
+        ids("stalls_without_account", "stall_id"),
+        [w.ms[2].1],
+        "{f}"
+    );
+    assert_eq!(ids("stalls_without_recent", "stall_id"), [w.ms[1].1], "{f}");
+    assert_eq!(ids("einvoice_missing", "merchant_id"), [w.ms[3].0], "{f}");
+    let (s, fo) = get(&w.owner_a, follow.clone()).await;
+    assert_eq!(s, 200, "{fo}");
+    for key in [
+        "stalls_without_account",
+        "stalls_without_recent",
+        "einvoice_missing",
+    ] {
+        assert_eq!(fo[key], json!([]), "{key}: {fo}");
+    }
+    let (s, _) = get(&w.app.anonymous, follow).await;
+    assert_eq!(s, 401);
+    let page = w
+        .app
+        .client
+        .get(w.app.url(&format!(
+            "/dashboard/staff?from={}&to={}",
+            iso(t - 59),
+            iso(t)
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Theo dõi chỉ số — cán bộ"), "{html}");
+    assert!(html.contains("Chưa có tài khoản nhận tiền (1)"), "{html}");
+    assert!(html.contains(&format!("/merchants/{}/einvoice", w.ms[3].0)));
+
     // Errors carry a code and both languages.
     for q in [
         "from=2026-12-01&to=2026-11-01",

@@ -156,7 +156,9 @@ pub const RULES: &[(&str, &str, Access)] = &[
     // pages
     // indicators: province-level numbers are public; per-stall detail is filtered by scope
     ("GET", "/api/v1/indicators", Public),
+    ("GET", "/api/v1/indicators/follow-up", Staff),
     ("GET", "/dashboard", Public),
+    ("GET", "/dashboard/staff", Staff),
     ("GET", "/dashboard.csv", Public),
     ("GET", "/dashboard.xlsx", Public),
     ("GET", "/", Public),

@@ -298,6 +298,39 @@ pub struct StallRow {
     pub amount: i64,
 }
 
+/// Staff work lists: what keeps the indicators from their targets, limited to what the caller
+/// may see (administrators and tax officers all; a market manager their markets; a merchant's
+/// owner or cashier their own).
+#[derive(Clone, Debug, Default, Serialize, ToSchema)]
+pub struct FollowUp {
+    pub period: Period,
+    /// Occupied stalls whose merchant has no payout account (cannot be paid by QR at all).
+    pub stalls_without_account: Vec<FollowStall>,
+    /// Occupied stalls with a payout account but no cashless receipt in the 30-day window.
+    pub stalls_without_recent: Vec<FollowStall>,
+    /// Merchants required to issue cash-register e-invoices that issued none in the period.
+    pub einvoice_missing: Vec<FollowMerchant>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, ToSchema)]
+pub struct FollowStall {
+    pub stall_id: i64,
+    pub code: String,
+    pub market_id: i64,
+    pub market: String,
+    pub merchant_id: i64,
+    pub merchant_name: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, ToSchema)]
+pub struct FollowMerchant {
+    pub merchant_id: i64,
+    pub name: String,
+    pub tax_code: String,
+    /// `enterprise`, or `household` (then required by its revenue).
+    pub kind: String,
+}
+
 #[derive(Clone, Debug, Default, Serialize, ToSchema)]
 pub struct Target {
     pub key: String,
@@ -378,6 +411,28 @@ pub async fn compute(
     viewer: Option<&Principal>,
     today: i64,
 ) -> ApiResult<Report> {
+    Ok(compute_all(db, places, q, viewer, today, false).await?.0)
+}
+
+/// Whether `p` may see the records of a stall of `market` held by `merchant`.
+fn may_see(p: &Principal, market: i64, merchant: Option<i64>) -> bool {
+    p.sees_all()
+        || p.manages_market(market)
+        || merchant
+            .is_some_and(|m| p.owns_merchant(m) || p.scopes("merchant_cashier").any(|c| c == m))
+}
+
+/// The indicators and, with `follow_up` and a staff viewer, the staff work lists.
+pub async fn compute_all(
+    db: &Db,
+    places: &Places,
+    q: &IndicatorQuery,
+    viewer: Option<&Principal>,
+    today: i64,
+    follow_up: bool,
+) -> ApiResult<(Report, Option<FollowUp>)> {
+    let staff = viewer.filter(|p| p.is_staff());
+    let mut follow = FollowUp::default();
     if let Some(c) = q.class
         && !(1..=3).contains(&c)
     {
@@ -465,7 +520,7 @@ pub async fn compute(
     .into_iter()
     .collect();
     // Per-stall sums only for the stall detail (staff, one market).
-    let detail_wanted = q.market_id.is_some() && viewer.is_some_and(Principal::is_staff);
+    let detail_wanted = q.market_id.is_some() && staff.is_some();
     let mut stall_totals: HashMap<i64, (i64, i64)> = HashMap::new();
     if detail_wanted {
         let inner = aggregates::range_sql(
@@ -563,6 +618,25 @@ pub async fn compute(
         if occupied(s) {
             g.stalls += 1;
             g.stalls_accepting += i64::from(accepting);
+            if follow_up
+                && !accepting
+                && let (Some(p), Some(merchant)) = (staff, s.3)
+                && may_see(p, s.1, s.3)
+            {
+                let row = FollowStall {
+                    stall_id: s.0,
+                    code: s.2.clone(),
+                    market_id: s.1,
+                    market: g.name.clone(),
+                    merchant_id: merchant,
+                    merchant_name: s.5.clone(),
+                };
+                if s.6 {
+                    follow.stalls_without_recent.push(row);
+                } else {
+                    follow.stalls_without_account.push(row);
+                }
+            }
         }
         detail.push(StallRow {
             stall_id: s.0,
@@ -669,7 +743,7 @@ pub async fn compute(
     let filtered = q.market_id.is_some() || q.class.is_some() || place.is_some();
     let in_scope: Option<BTreeSet<i64>> =
         filtered.then(|| stalls.iter().filter_map(|s| s.3).collect());
-    type MerchantRow = (i64, String, String, i64, i16, bool, String);
+    type MerchantRow = (i64, String, String, i64, i16, bool, String, String, String);
     let merchants: Vec<MerchantRow> = with_db!(db, p => sqlx::query_as(
         "SELECT m.id, m.kind, m.status, m.created_at, \
          CAST(COALESCE((SELECT MAX(pe.ekyc_level) FROM role_grants g JOIN people pe \
@@ -677,8 +751,8 @@ pub async fn compute(
             AS SMALLINT), \
          EXISTS (SELECT 1 FROM invoices i WHERE i.merchant_id = m.id AND i.issued_at >= $1 \
             AND i.issued_at <= $2 AND i.tax_status <> 'refused'), \
-         COALESCE(tp.status, '') FROM merchants m \
-         LEFT JOIN invoice_taxpayers tp ON tp.merchant_id = m.id")
+         COALESCE(tp.status, ''), m.name, m.tax_code FROM merchants m \
+         LEFT JOIN invoice_taxpayers tp ON tp.merchant_id = m.id ORDER BY m.name, m.id")
         .bind(start_micros).bind(end_micros).fetch_all(p).await)?;
     // Households over the threshold in the 12 whole months before the month of the period end.
     let end_month = aggregates::month_of_day(to);
@@ -693,7 +767,14 @@ pub async fn compute(
         ..Einvoice::default()
     };
     let mut ekyc = Ekyc::default();
-    for (id, kind, status, created, level, issuing, tp) in &merchants {
+    // Merchant → markets of its stalls, for who may see a merchant in the work lists.
+    let mut merchant_markets: HashMap<i64, Vec<i64>> = HashMap::new();
+    for st in &stalls {
+        if let Some(m) = st.3 {
+            merchant_markets.entry(m).or_default().push(st.1);
+        }
+    }
+    for (id, kind, status, created, level, issuing, tp, name, tax_code) in &merchants {
         if *created > end_micros || in_scope.as_ref().is_some_and(|s| !s.contains(id)) {
             continue;
         }
@@ -707,6 +788,24 @@ pub async fn compute(
         if required {
             einvoice.required += 1;
             einvoice.required_issuing += i64::from(*issuing);
+        }
+        if follow_up
+            && required
+            && !issuing
+            && let Some(p) = staff
+            && (p.sees_all()
+                || merchant_markets
+                    .get(id)
+                    .into_iter()
+                    .flatten()
+                    .any(|market| may_see(p, *market, Some(*id))))
+        {
+            follow.einvoice_missing.push(FollowMerchant {
+                merchant_id: *id,
+                name: name.clone(),
+                tax_code: tax_code.clone(),
+                kind: kind.clone(),
+            });
         }
     }
     einvoice.percent = pct(einvoice.required_issuing, einvoice.required);
@@ -747,29 +846,28 @@ pub async fn compute(
         .collect();
 
     // Per-stall detail: staff, one market, and only the stalls the caller may see.
-    let stalls_detail = match (viewer, q.market_id) {
-        (Some(p), Some(market)) if p.is_staff() => Some(
+    let stalls_detail = match (staff, q.market_id) {
+        (Some(p), Some(market)) => Some(
             detail
                 .into_iter()
-                .filter(|s| {
-                    p.sees_all()
-                        || p.manages_market(market)
-                        || s.merchant_id.is_some_and(|m| {
-                            p.owns_merchant(m) || p.scopes("merchant_cashier").any(|c| c == m)
-                        })
-                })
+                .filter(|s| may_see(p, market, s.merchant_id))
                 .collect(),
         ),
         _ => None,
     };
+    let period = Period {
+        from: iso(from),
+        to: iso(to),
+        days,
+        recent_from: iso(recent_from),
+    };
+    let follow = (follow_up && staff.is_some()).then(|| FollowUp {
+        period: period.clone(),
+        ..follow
+    });
 
-    Ok(Report {
-        period: Period {
-            from: iso(from),
-            to: iso(to),
-            days,
-            recent_from: iso(recent_from),
-        },
+    let report = Report {
+        period,
         market_id: q.market_id,
         class: q.class,
         place: place.map(str::to_string),
@@ -787,7 +885,8 @@ pub async fn compute(
         by_market: per_market.into_values().collect(),
         stalls_detail,
         targets,
-    })
+    };
+    Ok((report, follow))
 }
 
 pub fn roman(class: i16) -> &'static str {
@@ -816,4 +915,29 @@ pub async fn indicators_api(
     Ok(Json(
         compute(&st.db, &st.places, &q, caller.principal.as_ref(), today()).await?,
     ))
+}
+
+/// Staff work lists for the period and filters: occupied stalls without a payout account, stalls
+/// with one but no cashless receipt in the 30-day window, and merchants required to issue
+/// cash-register e-invoices that issued none — only what the caller may see.
+#[utoipa::path(get, path = "/api/v1/indicators/follow-up", tag = "indicators",
+    params(IndicatorQuery),
+    responses((status = 200, body = FollowUp), (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn follow_up_api(
+    State(st): State<AppState>,
+    caller: Caller,
+    Query(q): Query<IndicatorQuery>,
+) -> ApiResult<Json<FollowUp>> {
+    let (_, follow) = compute_all(
+        &st.db,
+        &st.places,
+        &q,
+        caller.principal.as_ref(),
+        today(),
+        true,
+    )
+    .await?;
+    // The route is staff-only, so a follow-up is always computed.
+    Ok(Json(follow.unwrap_or_default()))
 }

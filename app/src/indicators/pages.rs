@@ -1,4 +1,5 @@
 //! The dashboard: `/dashboard` (public; staff see per-stall detail of a market they may see),
+//! the staff page `/dashboard/staff` (work lists: stalls not yet accepting, e-invoices missing),
 //! charts drawn as SVG by the server, a table by locality with drill-down to markets and stalls,
 //! and the same numbers as CSV (`/dashboard.csv`) and XLSX (`/dashboard.xlsx`).
 
@@ -7,7 +8,9 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, PreEscaped, html};
 
-use super::{DayTotal, Group, IndicatorQuery, Report, compute, roman, today};
+use super::{
+    DayTotal, FollowStall, Group, IndicatorQuery, Report, compute, compute_all, roman, today,
+};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::server::AppState;
@@ -200,30 +203,14 @@ pub async fn dashboard(
     let body = html! {
         h1 { "Chỉ số thanh toán không dùng tiền mặt" }
         p.muted { "Kỳ: " (r.period.from) " → " (r.period.to) " (" (r.period.days) " ngày). Số liệu tính từ các giao dịch và sổ đăng ký, không nhập tay." }
-        form.filters method="get" action="/dashboard" {
-            label { "Từ ngày " input type="date" name="from" value=(r.period.from); }
-            label { "Đến ngày " input type="date" name="to" value=(r.period.to); }
-            label { "Hạng chợ "
-                select name="class" {
-                    option value="" { "Tất cả" }
-                    @for c in 1..=3i16 { option value=(c) selected[q.class == Some(c)] { "Hạng " (roman(c)) } }
-                }
-            }
-            label { "Địa bàn "
-                select name="place" {
-                    option value="" { "Toàn tỉnh" }
-                    @for d in &districts { option value=(d.code) selected[q.place.as_deref() == Some(d.code.as_str())] { (d.full_name()) } }
-                }
-            }
-            @if let Some(m) = q.market_id { input type="hidden" name="market_id" value=(m); }
-            button type="submit" id="apply" { "Xem" }
-        }
+        (filters("/dashboard", &r, &q, &districts))
         p.presets {
             @for (p, label) in [("month", "Tháng này"), ("quarter", "Quý này"), ("year", "Năm nay")] {
                 a href={ "/dashboard?" (qs(&IndicatorQuery { from: None, to: None, preset: Some(p.into()), ..q.clone() })) } { (label) } " · "
             }
             a id="csv" href={ "/dashboard.csv?" (qs(&base)) } { "Tải CSV" } " · "
             a id="xlsx" href={ "/dashboard.xlsx?" (qs(&base)) } { "Tải XLSX" }
+            @if staff { " · " a id="follow-up" href={ "/dashboard/staff?" (qs(&base)) } { "Danh sách cần theo dõi" } }
         }
         div.cards {
             div.card { span { "Chợ có thanh toán không dùng tiền mặt" } span.num id="markets" { (r.markets.accepting) "/" (r.markets.total) } }
@@ -284,6 +271,110 @@ pub async fn dashboard(
         }
     };
     Ok(layout_for(&caller, "Chỉ số", body).into_response())
+}
+
+/// The period and filter form of both dashboards.
+fn filters(
+    action: &str,
+    r: &Report,
+    q: &IndicatorQuery,
+    districts: &[&crate::places::Place],
+) -> Markup {
+    html! {
+        form.filters method="get" action=(action) {
+            label { "Từ ngày " input type="date" name="from" value=(r.period.from); }
+            label { "Đến ngày " input type="date" name="to" value=(r.period.to); }
+            label { "Hạng chợ "
+                select name="class" {
+                    option value="" { "Tất cả" }
+                    @for c in 1..=3i16 { option value=(c) selected[q.class == Some(c)] { "Hạng " (roman(c)) } }
+                }
+            }
+            label { "Địa bàn "
+                select name="place" {
+                    option value="" { "Toàn tỉnh" }
+                    @for d in districts { option value=(d.code) selected[q.place.as_deref() == Some(d.code.as_str())] { (d.full_name()) } }
+                }
+            }
+            @if let Some(m) = q.market_id { input type="hidden" name="market_id" value=(m); }
+            button type="submit" id="apply" { "Xem" }
+        }
+    }
+}
+
+/// Rows shown per work list; the rest are counted (narrow the filters to see them).
+const FOLLOW_ROWS: usize = 200;
+
+/// `/dashboard/staff`: the work lists behind the indicators, as far as the caller may see.
+pub async fn staff_dashboard(
+    State(st): State<AppState>,
+    caller: Caller,
+    Query(q): Query<IndicatorQuery>,
+) -> Result<Response, WebError> {
+    let (r, follow) = compute_all(
+        &st.db,
+        &st.places,
+        &q,
+        caller.principal.as_ref(),
+        today(),
+        true,
+    )
+    .await?;
+    let f = follow.unwrap_or_default();
+    let base = IndicatorQuery {
+        from: Some(r.period.from.clone()),
+        to: Some(r.period.to.clone()),
+        preset: None,
+        ..q.clone()
+    };
+    let districts: Vec<_> = st.places.legacy_districts().collect();
+    let more = |n: usize| {
+        html! { @if n > FOLLOW_ROWS {
+            p.muted { "… và " (n - FOLLOW_ROWS) " dòng nữa: lọc theo địa bàn, hạng hoặc chợ để xem hết (hoặc dùng GET /api/v1/indicators/follow-up)." }
+        } }
+    };
+    let stall_table = |id: &str, rows: &[FollowStall]| {
+        html! {
+            div.table-wrap { table id=(id) {
+                thead { tr { th { "Chợ" } th { "Điểm" } th { "Người bán" } } }
+                tbody { @for s in rows.iter().take(FOLLOW_ROWS) { tr {
+                    td { (s.market) }
+                    td { a href={ "/stalls/" (s.stall_id) "/edit" } { (s.code) } }
+                    td { a href={ "/merchants/" (s.merchant_id) } { (s.merchant_name) } }
+                } } }
+            } }
+            (more(rows.len()))
+        }
+    };
+    let body = html! {
+        h1 { "Theo dõi chỉ số — cán bộ" }
+        p.muted { "Kỳ: " (r.period.from) " → " (r.period.to) ". Những điểm kinh doanh và người bán cần hỗ trợ để đạt mục tiêu, trong phạm vi bạn được xem." }
+        (filters("/dashboard/staff", &r, &q, &districts))
+        p { a href={ "/dashboard?" (qs(&base)) } { "← Bảng chỉ số" } }
+        div.cards {
+            div.card { span { "Điểm kinh doanh chấp nhận" } span.num { (pct_text(r.stalls.percent)) } span.muted { (r.stalls.accepting) "/" (r.stalls.total) } }
+            div.card { span { "Có tài khoản nhận tiền" } span.num { (r.stalls_with_account) } span.muted { "trên " (r.stalls.total) " điểm" } }
+            div.card { span { "Hóa đơn điện tử từ máy tính tiền" } span.num { (pct_text(r.einvoice.percent)) } span.muted { (r.einvoice.required_issuing) "/" (r.einvoice.required) " bắt buộc" } }
+        }
+        h2 { "Chưa có tài khoản nhận tiền (" (f.stalls_without_account.len()) ")" }
+        p.muted { "Điểm đang hoạt động mà người bán chưa khai báo tài khoản ngân hàng: chưa thể nhận tiền qua mã QR." }
+        (stall_table("no-account", &f.stalls_without_account))
+        h2 { "Có tài khoản, chưa có giao dịch không tiền mặt trong 30 ngày (" (f.stalls_without_recent.len()) ")" }
+        p.muted { "Từ " (r.period.recent_from) " đến " (r.period.to) "." }
+        (stall_table("no-recent", &f.stalls_without_recent))
+        h2 { "Bắt buộc dùng hóa đơn điện tử từ máy tính tiền nhưng chưa xuất (" (f.einvoice_missing.len()) ")" }
+        p.muted { "Doanh nghiệp, và hộ kinh doanh có doanh thu từ " (num(r.einvoice.threshold)) " đ trong 12 tháng trọn trước tháng cuối kỳ, chưa có hóa đơn nào (không bị từ chối) trong kỳ." }
+        div.table-wrap { table id="einvoice-missing" {
+            thead { tr { th { "Người bán" } th { "Mã số thuế" } th { "Loại" } } }
+            tbody { @for m in f.einvoice_missing.iter().take(FOLLOW_ROWS) { tr {
+                td { a href={ "/merchants/" (m.merchant_id) "/einvoice" } { (m.name) } }
+                td { (m.tax_code) }
+                td { @if m.kind == "enterprise" { "Doanh nghiệp" } @else { "Hộ kinh doanh" } }
+            } } }
+        } }
+        (more(f.einvoice_missing.len()))
+    };
+    Ok(layout_for(&caller, "Theo dõi chỉ số", body).into_response())
 }
 
 /// A cell of an export.
