@@ -263,6 +263,17 @@ fn id_list(ids: &[i64]) -> String {
 
 /// Adds records to every aggregate table (same transaction as the mark that posted them).
 async fn record(tx: &mut Tx, source: &str) -> sqlx::Result<()> {
+    if tx.engine() == Engine::Postgres {
+        // The market of each stall is read below; a concurrent move of one of these stalls to
+        // another market (`move_stall`, which locks the stall FOR UPDATE first) waits for this
+        // transaction, or this one for it, so the receipts land on the market the move sees.
+        // (SQLite runs one writer at a time.)
+        let sql = format!(
+            "SELECT s.id FROM stalls s WHERE s.id IN (SELECT d.stall_id FROM ({source}) d) \
+             ORDER BY s.id FOR SHARE OF s"
+        );
+        tx.fetch_ids(&sql, &[]).await?;
+    }
     DAILY.apply(tx, source, 1).await?;
     for r in &ROLLUPS {
         r.apply(tx, source, 1).await?;
@@ -289,7 +300,8 @@ pub async fn record_adjustments(tx: &mut Tx, ids: &[i64]) -> sqlx::Result<()> {
 }
 
 /// Moves a stall's receipts between markets in `receipt_market_daily`: call with `sign` −1
-/// before changing the stall's market and +1 after, in the same transaction.
+/// before changing the stall's market and +1 after, in the same transaction, which has first
+/// locked the stall's row (`FOR UPDATE` on PostgreSQL; see `record`).
 pub async fn move_stall(tx: &mut Tx, stall_id: i64, sign: i64) -> sqlx::Result<()> {
     let source = format!("SELECT * FROM receipt_daily WHERE stall_id = {stall_id}");
     ROLLUPS[1].apply(tx, &source, sign).await

@@ -929,15 +929,24 @@ pub async fn follow_up_api(
     caller: Caller,
     Query(q): Query<IndicatorQuery>,
 ) -> ApiResult<Json<FollowUp>> {
-    let (_, follow) = compute_all(
+    Ok(Json(follow_up(&st, &caller, &q).await?.1))
+}
+
+/// The indicators and the work lists of a staff caller, as of today (the routes that call this
+/// are staff-only, so the lists are always computed).
+pub async fn follow_up(
+    st: &AppState,
+    caller: &Caller,
+    q: &IndicatorQuery,
+) -> ApiResult<(Report, FollowUp)> {
+    let (r, follow) = compute_all(
         &st.db,
         &st.places,
-        &q,
+        q,
         caller.principal.as_ref(),
         today(),
         true,
     )
     .await?;
-    // The route is staff-only, so a follow-up is always computed.
-    Ok(Json(follow.unwrap_or_default()))
+    Ok((r, follow.unwrap_or_default()))
 }

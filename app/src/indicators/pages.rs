@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use maud::{Markup, PreEscaped, html};
 
 use super::{
-    DayTotal, FollowStall, Group, IndicatorQuery, Report, compute, compute_all, roman, today,
+    DayTotal, FollowStall, Group, IndicatorQuery, Report, compute, follow_up, roman, today,
 };
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -311,16 +311,7 @@ pub async fn staff_dashboard(
     caller: Caller,
     Query(q): Query<IndicatorQuery>,
 ) -> Result<Response, WebError> {
-    let (r, follow) = compute_all(
-        &st.db,
-        &st.places,
-        &q,
-        caller.principal.as_ref(),
-        today(),
-        true,
-    )
-    .await?;
-    let f = follow.unwrap_or_default();
+    let (r, f) = follow_up(&st, &caller, &q).await?;
     let base = IndicatorQuery {
         from: Some(r.period.from.clone()),
         to: Some(r.period.to.clone()),

@@ -175,12 +175,14 @@ pub async fn create_stall(db: &Db, row: &StallRow, is_demo: bool) -> sqlx::Resul
 pub async fn update_stall(db: &Db, id: i64, row: &StallRow) -> sqlx::Result<Option<Stall>> {
     let s = &row.input;
     let mut tx = db.begin().await?;
-    let old = tx
-        .fetch_ids(
-            "SELECT market_id FROM stalls WHERE id = $1",
-            &[Arg::I64(id)],
-        )
-        .await?;
+    // Locked first, so that a posting run counting this stall's receipts finishes before the
+    // move reads them, or starts after it (aggregates::record).
+    let lock = match tx.engine() {
+        crate::db::Engine::Postgres => " FOR UPDATE",
+        crate::db::Engine::Sqlite => "",
+    };
+    let sql = format!("SELECT market_id FROM stalls WHERE id = $1{lock}");
+    let old = tx.fetch_ids(&sql, &[Arg::I64(id)]).await?;
     let Some(&old) = old.first() else {
         return Ok(None);
     };
