@@ -54,6 +54,7 @@ async fn pages_fit_a_phone_screen() {
             ("invoices", "/invoices".to_string()),
             ("lookup", "/tra-cuu".to_string()),
             ("dashboard", "/dashboard".to_string()),
+            ("dashboard-staff", "/dashboard/staff".to_string()),
         ];
         for (name, path) in &pages {
             check_page(&s, name, path, &mut problems).await;
@@ -371,7 +372,8 @@ async fn cashier_sells_and_the_buyer_looks_the_invoice_up() {
 }
 
 /// The indicators dashboard: opens with the demo's numbers and SVG charts, a new period is
-/// chosen in the form, and the CSV of that period downloads with the same period in it.
+/// chosen in the form, the CSV of that period downloads with the same period in it, and the
+/// staff work lists open for the same period.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dashboard_changes_period_and_downloads_csv() {
     let s = Session::start().await;
@@ -453,6 +455,24 @@ async fn dashboard_changes_period_and_downloads_csv() {
             text.contains("Chợ có thanh toán không dùng tiền mặt (%)"),
             "{text}"
         );
+        // Staff go on to the work lists of the same period.
+        s.find("#follow-up").await.click().await.unwrap();
+        s.wait_for_path("the staff work lists", |p| {
+            p.starts_with("/dashboard/staff?") && p.contains(&format!("from={from}"))
+        })
+        .await;
+        let h1: String = s
+            .eval("return document.querySelector('h1').textContent;", vec![])
+            .await;
+        assert_eq!(h1, "Theo dõi chỉ số — cán bộ");
+        let lists: u32 = s
+            .eval(
+                "return ['no-account', 'no-recent', 'einvoice-missing']\
+                 .filter(id => document.getElementById(id)).length;",
+                vec![],
+            )
+            .await;
+        assert_eq!(lists, 3);
     })
     .await;
     s.finish().await;
