@@ -620,6 +620,128 @@ async fn indicators_match_hand_computed_values() {
     w.app.stop().await;
 }
 
+/// A seeded random history — receipts on any day of a year, refunds, corrections between
+/// stalls and stalls moved between markets, posted by the sweeper while it happens — leaves
+/// every aggregate equal to a full recomputation, and the report equal to sums taken from the
+/// raw records: each receipt counts, net of all its refunds, at the stall it ends at (its last
+/// correction's, else its own), in the market that stall ends in.
+#[tokio::test]
+async fn random_history_keeps_aggregates_equal_to_the_records() {
+    let w = world().await;
+    let mut seed: u64 = 0x5EED_1A7E;
+    let mut next = |n: u64| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) % n
+    };
+    // Direct receipts (transfers arrive by bank notification; their aggregates take the same
+    // path once posted).
+    let methods = [Method::Card, Method::Ewallet, Method::Ewallet, Method::Cash];
+    let mut receipts: Vec<i64> = Vec::new();
+    for step in 0..240u64 {
+        match next(10) {
+            0..=5 => {
+                let stall = w.ms[next(4) as usize].1;
+                let method = methods[next(4) as usize];
+                let amount = (1 + next(500) as i64) * 1_000;
+                let id = receipt(
+                    &w.db,
+                    stall,
+                    amount,
+                    method,
+                    next(365) as i64,
+                    &format!("R-{step}"),
+                )
+                .await;
+                receipts.push(id);
+            }
+            6 | 7 if !receipts.is_empty() => {
+                let r = receipts[next(receipts.len() as u64) as usize];
+                let (s, body) = w
+                    .app
+                    .post_json(
+                        &format!("/api/v1/receipts/{r}/refunds"),
+                        &json!({"amount": (1 + next(100)) * 1_000, "reason": "Trả hàng",
+                            "idempotency_key": format!("rf-{step}")}),
+                    )
+                    .await;
+                assert!(s == 201 || s == 409, "{s} {body}");
+            }
+            8 if !receipts.is_empty() => {
+                let r = receipts[next(receipts.len() as u64) as usize];
+                let to = w.ms[next(4) as usize].1;
+                let (s, body) = w
+                    .app
+                    .post_json(
+                        &format!("/api/v1/receipts/{r}/corrections"),
+                        &json!({"stall_id": to, "reason": "Nhầm điểm",
+                            "idempotency_key": format!("co-{step}")}),
+                    )
+                    .await;
+                assert!(s == 201 || s == 409, "{s} {body}");
+            }
+            _ => {
+                let i = next(4) as usize;
+                let (s, body) = w
+                    .app
+                    .put_json(
+                        &format!("/api/v1/stalls/{}", w.ms[i].1),
+                        &json!({"market_id": w.markets[next(3) as usize],
+                            "code": format!("S-{i}"), "merchant_id": w.ms[i].0}),
+                    )
+                    .await;
+                assert_eq!(s, 200, "{body}");
+            }
+        }
+        if step % 40 == 0 {
+            settle(&w.db).await;
+        }
+    }
+    settle(&w.db).await;
+    assert_eq!(check_aggregates(&w.db).await.unwrap(), Vec::<String>::new());
+
+    // The report for the whole history against the raw records.
+    let t = today();
+    let (s, r) = get(
+        &w.app.anonymous,
+        w.app.url(&format!(
+            "/api/v1/indicators?from={}&to={}",
+            iso(t - 400),
+            iso(t)
+        )),
+    )
+    .await;
+    assert_eq!(s, 200, "{r}");
+    type Expected = (i64, i64, i64);
+    let expected: Vec<Expected> = halong::with_db!(&w.db, p => sqlx::query_as(
+        "SELECT s.market_id, COUNT(*), CAST(SUM(t.amount - COALESCE((SELECT SUM(a.amount) \
+         FROM receipt_adjustments a WHERE a.receipt_id = t.id AND a.kind = 'refund'), 0)) \
+         AS BIGINT) FROM incoming_transfers t JOIN stalls s ON s.id = COALESCE((SELECT \
+         a.to_stall_id FROM receipt_adjustments a WHERE a.receipt_id = t.id \
+         AND a.kind = 'correction' ORDER BY a.id DESC LIMIT 1), t.stall_id) WHERE t.method <> 'cash' AND t.merchant_id IS NOT NULL GROUP BY s.market_id \
+         ORDER BY s.market_id")
+        .fetch_all(p).await)
+    .unwrap();
+    let by_market: Vec<Expected> = r["by_market"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["key"].as_str().unwrap().parse().unwrap(),
+                g["receipts_count"].as_i64().unwrap(),
+                g["receipts_amount"].as_i64().unwrap(),
+            )
+        })
+        .filter(|g| g.1 != 0 || g.2 != 0)
+        .collect();
+    assert_eq!(by_market, expected, "{r}");
+    let total: i64 = expected.iter().map(|e| e.2).sum();
+    assert_eq!(r["receipts"]["amount"], total, "{r}");
+    w.app.stop().await;
+}
+
 #[test]
 fn periods_and_local_days() {
     // 17:00 UTC is midnight in Hà Nội: the next local day.
