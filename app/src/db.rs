@@ -137,6 +137,11 @@ pub fn placeholders(engine: Engine, rows: usize, cols: usize) -> String {
 
 /// Unix time in microseconds, UTC: how every timestamp is stored (portable and exact on both
 /// engines; SQLite keeps ns and PostgreSQL µs in their native types, which breaks equality).
+/// Integer ids as a comma-separated SQL list (integers are safe to format into the text).
+pub fn id_list(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
+
 pub fn now_micros() -> i64 {
     let d = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -69,9 +69,25 @@ const BANK_BINS: &[&str] = &[
 ];
 
 pub async fn is_seeded(db: &Db) -> sqlx::Result<bool> {
+    has_marker(db, MARKER).await
+}
+
+/// Whether a one-time seeding marked by `key` in `meta` has run.
+pub async fn has_marker(db: &Db, key: &str) -> sqlx::Result<bool> {
     let n: i64 = crate::with_db!(db, p => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM meta WHERE key = $1").bind(MARKER).fetch_one(p).await)?;
+        "SELECT COUNT(*) FROM meta WHERE key = $1").bind(key).fetch_one(p).await)?;
     Ok(n > 0)
+}
+
+/// Writes a seeding's marker first in its transaction: a second server seeding at the same
+/// moment fails on the key and rolls back instead of seeding twice.
+pub async fn claim_marker(tx: &mut crate::db::Tx, key: &str, value: &str) -> sqlx::Result<()> {
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES ($1, $2)",
+        &[Arg::Text(key.into()), Arg::Text(value.into())],
+    )
+    .await
+    .map(|_| ())
 }
 
 /// Seeds the demo province once; a second call does nothing.
@@ -87,16 +103,7 @@ async fn seed_register(db: &Db, places: &Places) -> anyhow::Result<()> {
     let mut rng = Rng::new(0x4841_4C4F_4E47); // "HALONG"
     let markets = demo_markets(&mut rng, places)?;
     let mut tx = db.begin().await?;
-    // The marker goes first: a second server seeding at the same moment fails on its key and
-    // rolls back instead of seeding twice.
-    tx.execute(
-        "INSERT INTO meta (key, value) VALUES ($1, $2)",
-        &[
-            Arg::Text(MARKER.into()),
-            Arg::Text(crate::db::now_micros().to_string()),
-        ],
-    )
-    .await?;
+    claim_marker(&mut tx, MARKER, &crate::db::now_micros().to_string()).await?;
     let plan = Plan {
         insert: markets.clone(),
         update: vec![],

@@ -382,43 +382,33 @@ async fn demo_generate(db: &DbArgs, opts: &halong::scale::Options) -> anyhow::Re
 }
 
 async fn indicators(command: IndicatorsCommand) -> anyhow::Result<std::process::ExitCode> {
+    use halong::indicators::aggregates::{check_aggregates, rebuild_aggregates};
     let (IndicatorsCommand::Check { db } | IndicatorsCommand::Rebuild { db }) = &command;
     let state = halong::server::prepare(&Config::from_db_args(db)?).await?;
     let started = std::time::Instant::now();
+    // Some(differences) for a check, None for a rebuild; the pool is closed either way.
     let result = match command {
-        IndicatorsCommand::Check { .. } => {
-            halong::indicators::aggregates::check_aggregates(&state.db)
-                .await
-                .map(|found| {
-                    for line in found.iter().take(50) {
-                        println!("{line}");
-                    }
-                    if found.len() > 50 {
-                        println!("… and {} more", found.len() - 50);
-                    }
-                    eprintln!(
-                        "{} difference(s) in {:.1} s",
-                        found.len(),
-                        started.elapsed().as_secs_f64()
-                    );
-                    if found.is_empty() {
-                        std::process::ExitCode::SUCCESS
-                    } else {
-                        std::process::ExitCode::FAILURE
-                    }
-                })
-        }
-        IndicatorsCommand::Rebuild { .. } => {
-            halong::indicators::aggregates::rebuild_aggregates(&state.db)
-                .await
-                .map(|()| {
-                    eprintln!("rebuilt in {:.1} s", started.elapsed().as_secs_f64());
-                    std::process::ExitCode::SUCCESS
-                })
-        }
+        IndicatorsCommand::Check { .. } => check_aggregates(&state.db).await.map(Some),
+        IndicatorsCommand::Rebuild { .. } => rebuild_aggregates(&state.db).await.map(|()| None),
     };
     state.db.close().await;
-    result
+    let secs = started.elapsed().as_secs_f64();
+    let Some(found) = result? else {
+        eprintln!("rebuilt in {secs:.1} s");
+        return Ok(std::process::ExitCode::SUCCESS);
+    };
+    for line in found.iter().take(50) {
+        println!("{line}");
+    }
+    if found.len() > 50 {
+        println!("… and {} more", found.len() - 50);
+    }
+    eprintln!("{} difference(s) in {secs:.1} s", found.len());
+    Ok(if found.is_empty() {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::FAILURE
+    })
 }
 
 fn qr(command: QrCommand) -> anyhow::Result<std::process::ExitCode> {

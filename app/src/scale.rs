@@ -355,21 +355,12 @@ pub async fn generate(
     }
     // Written first, in the same transaction: a concurrent run fails on its key at once, and
     // nothing is visible to anyone until the commit.
-    tx.execute(
-        "INSERT INTO meta (key, value) VALUES ($1, $2)",
-        &[
-            Arg::Text(MARKER.into()),
-            Arg::Text(
-                serde_json::json!({
-                    "payments": opts.payments, "seed": opts.seed,
-                    "start": format!("{}-{:02}", opts.start_year, opts.start_month),
-                    "months": opts.months, "generated_at": crate::db::now_micros(),
-                })
-                .to_string(),
-            ),
-        ],
-    )
-    .await?;
+    let options = serde_json::json!({
+        "payments": opts.payments, "seed": opts.seed,
+        "start": format!("{}-{:02}", opts.start_year, opts.start_month),
+        "months": opts.months, "generated_at": crate::db::now_micros(),
+    });
+    crate::demo::claim_marker(&mut tx, MARKER, &options.to_string()).await?;
 
     let mut summary = Summary::default();
     let mut rng = Rng::new(opts.seed ^ 0x0053_4341_4C45); // "SCALE"

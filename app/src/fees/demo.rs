@@ -28,20 +28,13 @@ fn period_back(now: i64, back: i32) -> (i32, u8) {
 }
 
 pub async fn seed(db: &Db) -> anyhow::Result<()> {
-    let n: i64 = with_db!(db, p => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM meta WHERE key = $1").bind(MARKER).fetch_one(p).await)?;
-    if n > 0 {
+    if crate::demo::has_marker(db, MARKER).await? {
         return Ok(());
     }
     let started = std::time::Instant::now();
     let now = now_micros();
     let mut tx = db.begin().await?;
-    // The marker first: a second server seeding at the same moment fails on it and rolls back.
-    tx.execute(
-        "INSERT INTO meta (key, value) VALUES ($1, $2)",
-        &[Arg::Text(MARKER.into()), Arg::Text(now.to_string())],
-    )
-    .await?;
+    crate::demo::claim_marker(&mut tx, MARKER, &now.to_string()).await?;
     let mut bills = 0usize;
     for (i, code) in MARKETS.iter().enumerate() {
         let Some(market) = crate::register::store::market_by_code(db, code).await? else {

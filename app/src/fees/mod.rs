@@ -17,6 +17,7 @@ use utoipa::ToSchema;
 
 use crate::db::{Arg, Db, Tx, now_micros};
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::receipts::requests::amount_error;
 use crate::with_db;
 
 /// Kinds of fee with their Vietnamese names.
@@ -43,7 +44,6 @@ pub const REMIND_EVERY_DAYS: i64 = 3;
 /// A bill's payment request stays open this long after the bill is due (a later payment by its
 /// reference is still counted: it is matched and flagged late).
 const REQUEST_OPEN_AFTER_DUE_US: i64 = 90 * 86_400 * 1_000_000;
-const MAX_AMOUNT: i64 = 9_999_999_999_999;
 
 // ---------------------------------------------------------------- schedules
 
@@ -86,17 +86,6 @@ pub struct ScheduleUpdate {
 
 fn yes() -> bool {
     true
-}
-
-fn amount_error(amount: i64) -> Option<FieldError> {
-    (!(1..=MAX_AMOUNT).contains(&amount)).then(|| {
-        FieldError::new(
-            "amount",
-            "out_of_range",
-            "Số tiền từ 1 đến 9.999.999.999.999 đồng",
-            "Amount from 1 to 9,999,999,999,999 đồng",
-        )
-    })
 }
 
 pub fn check_schedule(s: &ScheduleInput) -> ApiResult<ScheduleInput> {

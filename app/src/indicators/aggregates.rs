@@ -254,13 +254,6 @@ fn contributions(receipts: &str, adjustments: &str) -> String {
     )
 }
 
-fn id_list(ids: &[i64]) -> String {
-    ids.iter()
-        .map(|i| i.to_string())
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
 /// Adds records to every aggregate table (same transaction as the mark that posted them).
 async fn record(tx: &mut Tx, source: &str) -> sqlx::Result<()> {
     if tx.engine() == Engine::Postgres {
@@ -272,7 +265,7 @@ async fn record(tx: &mut Tx, source: &str) -> sqlx::Result<()> {
             "SELECT s.id FROM stalls s WHERE s.id IN (SELECT d.stall_id FROM ({source}) d) \
              ORDER BY s.id FOR SHARE OF s"
         );
-        tx.fetch_ids(&sql, &[]).await?;
+        tx.execute(&sql, &[]).await?;
     }
     DAILY.apply(tx, source, 1).await?;
     for r in &ROLLUPS {
@@ -286,7 +279,7 @@ pub async fn record_receipts(tx: &mut Tx, ids: &[i64]) -> sqlx::Result<()> {
     if ids.is_empty() {
         return Ok(());
     }
-    let source = contributions(&format!("t.id IN ({})", id_list(ids)), "1 = 0");
+    let source = contributions(&format!("t.id IN ({})", crate::db::id_list(ids)), "1 = 0");
     record(tx, &source).await
 }
 
@@ -295,7 +288,7 @@ pub async fn record_adjustments(tx: &mut Tx, ids: &[i64]) -> sqlx::Result<()> {
     if ids.is_empty() {
         return Ok(());
     }
-    let source = contributions("1 = 0", &format!("a.id IN ({})", id_list(ids)));
+    let source = contributions("1 = 0", &format!("a.id IN ({})", crate::db::id_list(ids)));
     record(tx, &source).await
 }
 

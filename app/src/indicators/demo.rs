@@ -10,9 +10,7 @@ const MARKER: &str = "demo_receipts_v1";
 pub const DEMO_RECEIPTS: usize = 4_000;
 
 pub async fn seed_receipts(db: &Db) -> anyhow::Result<()> {
-    let done: i64 = with_db!(db, p => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM meta WHERE key = $1").bind(MARKER).fetch_one(p).await)?;
-    if done > 0 {
+    if crate::demo::has_marker(db, MARKER).await? {
         return Ok(());
     }
     // Occupied demo stalls whose merchant has a payout account.
@@ -34,11 +32,7 @@ pub async fn seed_receipts(db: &Db) -> anyhow::Result<()> {
         .collect();
     let now = now_micros();
     let mut tx = db.begin().await?;
-    tx.execute(
-        "INSERT INTO meta (key, value) VALUES ($1, $2)",
-        &[Arg::Text(MARKER.into()), Arg::Text(now.to_string())],
-    )
-    .await?;
+    crate::demo::claim_marker(&mut tx, MARKER, &now.to_string()).await?;
     for i in 0..DEMO_RECEIPTS {
         let cash = rng.chance(30) || cashless.is_empty();
         let (stall, merchant, _) = if cash {

@@ -613,7 +613,6 @@ pub async fn compute_all(
         let Some(g) = per_market.get_mut(&s.1) else {
             continue;
         };
-        let (count, amount) = stall_totals.get(&s.0).copied().unwrap_or_default();
         let accepting = occupied(s) && s.6 && recent.contains(&s.0);
         if occupied(s) {
             g.stalls += 1;
@@ -638,17 +637,20 @@ pub async fn compute_all(
                 }
             }
         }
-        detail.push(StallRow {
-            stall_id: s.0,
-            code: s.2.clone(),
-            merchant_id: s.3,
-            merchant_name: s.5.clone(),
-            has_account: s.6,
-            recent_cashless: recent.contains(&s.0),
-            accepting,
-            count,
-            amount,
-        });
+        if detail_wanted {
+            let (count, amount) = stall_totals.get(&s.0).copied().unwrap_or_default();
+            detail.push(StallRow {
+                stall_id: s.0,
+                code: s.2.clone(),
+                merchant_id: s.3,
+                merchant_name: s.5.clone(),
+                has_account: s.6,
+                recent_cashless: recent.contains(&s.0),
+                accepting,
+                count,
+                amount,
+            });
+        }
     }
     let stalls_total: i64 = per_market.values().map(|g| g.stalls).sum();
     let stalls_accepting: i64 = per_market.values().map(|g| g.stalls_accepting).sum();

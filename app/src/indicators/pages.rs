@@ -16,18 +16,8 @@ use crate::error::ApiError;
 use crate::server::AppState;
 use crate::web::{WebError, layout_for};
 
-/// `1234567` → `1.234.567` (Vietnamese grouping).
-pub fn num(n: i64) -> String {
-    let s = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
-}
+// `1234567` → `1.234.567` (Vietnamese grouping).
+use crate::receipts::dong as num;
 
 fn pct_text(p: Option<f64>) -> String {
     p.map_or_else(
@@ -36,11 +26,9 @@ fn pct_text(p: Option<f64>) -> String {
     )
 }
 
+/// Text escaped for HTML/SVG built with `format!` (maud's escaping).
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    maud::html! { (s) }.into_string()
 }
 
 /// The query string of `q` with some fields replaced (drill-down and export links).

@@ -415,9 +415,10 @@ pub struct Overdue {
 /// end of their own day) that the tax authority has not accepted. Runs every round, so it is one
 /// grouped statement on the `tax_status` index.
 pub async fn overdue(db: &Db, now: i64) -> sqlx::Result<Vec<Overdue>> {
-    const DAY: i64 = 86_400_000_000;
-    const OFFSET: i64 = 7 * 3_600_000_000;
-    let today_start = (now + OFFSET).div_euclid(DAY) * DAY - OFFSET;
+    use crate::indicators::aggregates::{
+        DAY_MICROS as DAY, LOCAL_OFFSET_MICROS as OFFSET, local_day,
+    };
+    let today_start = local_day(now) * DAY - OFFSET;
     let cutoff = today_start - DEADLINE_HOURS_AFTER_DAY * 3_600_000_000;
     // Local day number: issued_at is never before 1970, so integer division is the floor.
     let rows: Vec<(i64, i64, i64)> = with_db!(db, p => sqlx::query_as(
@@ -427,13 +428,10 @@ pub async fn overdue(db: &Db, now: i64) -> sqlx::Result<Vec<Overdue>> {
         .bind(cutoff).bind(OFFSET).bind(DAY).fetch_all(p).await)?;
     Ok(rows
         .into_iter()
-        .map(|(merchant_id, day, count)| {
-            let d = local_datetime(day * DAY).date;
-            Overdue {
-                merchant_id,
-                day: format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()),
-                count,
-            }
+        .map(|(merchant_id, day, count)| Overdue {
+            merchant_id,
+            day: crate::indicators::iso(day),
+            count,
         })
         .collect())
 }

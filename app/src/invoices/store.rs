@@ -130,22 +130,18 @@ pub async fn registers(db: &Db, merchant_id: i64) -> sqlx::Result<Vec<Register>>
 
 /// Registers the person may sell at (the first 200 for viewers that see everything).
 pub async fn registers_for(db: &Db, merchants: &[i64], all: bool) -> sqlx::Result<Vec<Register>> {
-    // Ids come from the caller's own grants: integers, safe to inline.
-    let filter = match (all, merchants.is_empty()) {
-        (true, _) => "1 = 1".to_string(),
+    // Ids come from the caller's own grants: integers, safe to inline. Only the view of
+    // everything is capped; a person's own registers are all listed.
+    let (filter, limit) = match (all, merchants.is_empty()) {
+        (true, _) => (String::new(), "LIMIT 200"),
         (false, true) => return Ok(Vec::new()),
-        (false, false) => format!(
-            "merchant_id IN ({})",
-            merchants
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(",")
+        (false, false) => (
+            format!("WHERE merchant_id IN ({})", crate::db::id_list(merchants)),
+            "",
         ),
     };
     let sql = format!(
-        "SELECT {REGISTER_COLS} FROM registers WHERE {filter} \
-         ORDER BY merchant_id, kind, label LIMIT 200"
+        "SELECT {REGISTER_COLS} FROM registers {filter} ORDER BY merchant_id, kind, label {limit}"
     );
     with_db!(db, p => sqlx::query_as::<_, Register>(sqlx::AssertSqlSafe(sql)).fetch_all(p).await)
 }

@@ -154,7 +154,10 @@ async fn store_group(
         for ((_, n, m), new) in chunk.iter().zip(&new) {
             if *new && let Some(id) = m.payment_request_id {
                 apply_to_request(&mut tx, id, n.amount).await?;
-                crate::fees::sync_request_in(&mut tx, id).await?;
+                // Only a fee bill's request has no stall side (`matched`): sync its bill.
+                if m.stall_id.is_none() {
+                    crate::fees::sync_request_in(&mut tx, id).await?;
+                }
             }
         }
         inserted.extend(new);

@@ -139,7 +139,8 @@ pub async fn post_pending(db: &Db, store: &LedgerStore) -> anyhow::Result<usize>
     let flipped = mark_posted(&mut tx, "incoming_transfers", &posted).await?;
     crate::indicators::aggregates::record_receipts(&mut tx, &flipped).await?;
     tx.commit().await?;
-    Ok(rows.len() - refused.len())
+    // A correction has two transfers, so `refused` may name a row twice: count what was kept.
+    Ok(posted.len())
 }
 
 /// Posts up to one batch of refunds and corrections whose receipt is already posted; returns
@@ -247,7 +248,8 @@ pub async fn post_adjustments(db: &Db, store: &LedgerStore) -> anyhow::Result<us
     let flipped = mark_posted(&mut tx, "receipt_adjustments", &posted).await?;
     crate::indicators::aggregates::record_adjustments(&mut tx, &flipped).await?;
     tx.commit().await?;
-    Ok(rows.len() - refused.len())
+    // A correction has two transfers, so `refused` may name a row twice: count what was kept.
+    Ok(posted.len())
 }
 
 /// The ids of a batch but those at the `refused` positions.
@@ -264,16 +266,12 @@ async fn mark_posted(tx: &mut crate::db::Tx, table: &str, ids: &[i64]) -> sqlx::
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
     let sql = format!(
-        "UPDATE {table} SET ledger_posted = $1 WHERE ledger_posted = $2 AND id IN ({}) RETURNING id",
-        list.join(",")
+        "UPDATE {table} SET ledger_posted = TRUE WHERE ledger_posted = FALSE AND id IN ({}) \
+         RETURNING id",
+        crate::db::id_list(ids)
     );
-    tx.fetch_ids(
-        &sql,
-        &[crate::db::Arg::Bool(true), crate::db::Arg::Bool(false)],
-    )
-    .await
+    tx.fetch_ids(&sql, &[]).await
 }
 
 /// Posts in the background: shortly after each receipt, and every second anyway.

@@ -81,16 +81,23 @@ fn can_collect(p: &crate::auth::Principal, stall: &crate::register::Stall) -> bo
             .is_some_and(|m| p.owns_merchant(m) || p.scopes("merchant_cashier").any(|c| c == m))
 }
 
-pub fn check_input(n: &NewPaymentRequest) -> ApiResult<i64> {
-    let mut errors = Vec::new();
-    if !(1..=9_999_999_999_999).contains(&n.amount) {
-        errors.push(FieldError::new(
+/// The largest amount a VietQR code carries (13 characters of tag 54).
+pub const MAX_AMOUNT: i64 = 9_999_999_999_999;
+
+/// The error for an amount a payment request cannot carry, if it is one.
+pub(crate) fn amount_error(amount: i64) -> Option<FieldError> {
+    (!(1..=MAX_AMOUNT).contains(&amount)).then(|| {
+        FieldError::new(
             "amount",
             "out_of_range",
             "Số tiền từ 1 đến 9.999.999.999.999 đồng",
             "Amount from 1 to 9,999,999,999,999 đồng",
-        ));
-    }
+        )
+    })
+}
+
+pub fn check_input(n: &NewPaymentRequest) -> ApiResult<i64> {
+    let mut errors: Vec<FieldError> = amount_error(n.amount).into_iter().collect();
     if !["stall_sale", "bill", "order"].contains(&n.kind.as_str()) {
         errors.push(FieldError::new(
             "kind",
