@@ -5,8 +5,9 @@
 //!
 //! A bill follows its payment request: `paid_cashless` is the request's `paid_amount`, copied
 //! in the same transaction that records a bank notification ([`sync_request_in`], called from
-//! `receipts::notify`) and again before every read and write here ([`sync_market`]), so it is
-//! correct whatever path the money took. Overdue is derived (unpaid after `due_at`), not stored.
+//! `receipts::notify`, the one path every transfer takes, statements included), so reads need
+//! no catching up; reminders re-check a market first ([`sync_market`]) before texting anyone.
+//! Overdue is derived (unpaid after `due_at`), not stored.
 
 pub mod api;
 pub mod demo;
@@ -288,7 +289,6 @@ pub struct BillQuery {
 }
 
 pub async fn list_bills(db: &Db, market_id: i64, period: Option<&str>) -> sqlx::Result<Vec<Bill>> {
-    sync_market(db, market_id).await?;
     let sql = format!(
         "{BILL_SELECT} WHERE b.market_id = $1 AND ($2 IS NULL OR b.period = $2) \
          ORDER BY b.period DESC, s.code, b.kind"
@@ -301,12 +301,6 @@ pub async fn list_bills(db: &Db, market_id: i64, period: Option<&str>) -> sqlx::
 
 /// A merchant's bills in every market, newest period first.
 pub async fn merchant_bills(db: &Db, merchant_id: i64) -> sqlx::Result<Vec<Bill>> {
-    let markets: Vec<i64> = with_db!(db, p => sqlx::query_scalar(
-        "SELECT DISTINCT market_id FROM fee_bills WHERE merchant_id = $1")
-        .bind(merchant_id).fetch_all(p).await)?;
-    for m in markets {
-        sync_market(db, m).await?;
-    }
     let sql =
         format!("{BILL_SELECT} WHERE b.merchant_id = $1 ORDER BY b.period DESC, s.code, b.kind");
     let now = now_micros();
@@ -316,12 +310,6 @@ pub async fn merchant_bills(db: &Db, merchant_id: i64) -> sqlx::Result<Vec<Bill>
 }
 
 pub async fn get_bill(db: &Db, id: i64) -> sqlx::Result<Option<Bill>> {
-    let market: Option<i64> = with_db!(db, p => sqlx::query_scalar(
-        "SELECT market_id FROM fee_bills WHERE id = $1").bind(id).fetch_optional(p).await)?;
-    let Some(market) = market else {
-        return Ok(None);
-    };
-    sync_market(db, market).await?;
     let sql = format!("{BILL_SELECT} WHERE b.id = $1");
     let row = with_db!(db, p => sqlx::query_as::<_, Bill>(sqlx::AssertSqlSafe(sql))
         .bind(id).fetch_optional(p).await)?;
