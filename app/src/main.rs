@@ -303,6 +303,8 @@ async fn run(command: Command) -> anyhow::Result<std::process::ExitCode> {
                 .split_once('-')
                 .and_then(|(y, m)| Some((y.parse().ok()?, m.parse().ok()?)))
                 .ok_or_else(|| anyhow::anyhow!("--start is YYYY-MM"))?;
+            // Checked before anything is written (the demo province is seeded first).
+            anyhow::ensure!((1..=12).contains(&m), "--start is YYYY-MM (month 01–12)");
             (opts.seed, opts.start_year, opts.start_month) = (seed, y, m);
             (opts.months, opts.replace) = (months, replace);
             demo_generate(&db, &opts).await?;

@@ -152,8 +152,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
                         )
                         .await?;
                     if cash > 0 {
-                        let prefix =
-                            format!("PT-{}-{}-", market.id, period_of(paid_at).replace('-', ""));
+                        let prefix = super::receipt_prefix(market.id, paid_at);
                         let seq = receipt_seq.entry(prefix.clone()).or_insert(0);
                         *seq += 1;
                         tx.execute(

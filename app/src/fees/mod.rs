@@ -288,6 +288,11 @@ pub struct BillQuery {
     pub period: Option<String>,
 }
 
+/// Cash receipts are numbered per market and month: `PT-<market>-<YYYYMM>-<sequence>`.
+pub(crate) fn receipt_prefix(market_id: i64, at: i64) -> String {
+    format!("PT-{market_id}-{}-", period_of(at).replace('-', ""))
+}
+
 pub async fn list_bills(db: &Db, market_id: i64, period: Option<&str>) -> sqlx::Result<Vec<Bill>> {
     let sql = format!(
         "{BILL_SELECT} WHERE b.market_id = $1 AND ($2 IS NULL OR b.period = $2) \
@@ -792,7 +797,7 @@ pub async fn record_cash(
             )
             .with_details(serde_json::json!({ "remaining": remaining })));
         }
-        let prefix = format!("PT-{}-{}-", bill.market_id, period_of(now).replace('-', ""));
+        let prefix = receipt_prefix(bill.market_id, now);
         let seq = tx
             .fetch_i64(
                 "SELECT COUNT(*) FROM fee_cash_payments WHERE receipt_no LIKE $1",

@@ -249,14 +249,8 @@ pub async fn invoices_page(
     Ok(layout_for(&caller, "Hóa đơn", body).into_response())
 }
 
-/// Where buyers check the invoice: this server's look-up page.
-/// An invoice this server stored and now cannot read is a fault of ours, not a missing page.
-fn stored_unreadable(id: i64, e: &einvoice::ReadError) -> WebError {
-    tracing::error!(invoice = id, error = %e, "stored invoice XML unreadable");
-    WebError::from(crate::error::ApiError::internal())
-}
-
-/// The look-up link printed in the receipt's QR. The Host header is the caller's, so only a
+/// Where buyers check the invoice: this server's look-up page, the link printed in the
+/// receipt's QR. The Host header is the caller's, so only a
 /// plain host name or address (and port) is used; anything else falls back to localhost.
 fn lookup_url(headers: &HeaderMap, secure: bool, mst: &str, code: &str) -> String {
     let host = headers
@@ -291,7 +285,8 @@ async fn receipt_doc(
         .filter(|i| can_read(p, i.merchant_id))
         .ok_or_else(not_found)?;
     let xml = store::signed_xml(&st.db, id).await?.ok_or_else(not_found)?;
-    let inv = einvoice::read_invoice(&xml).map_err(|e| stored_unreadable(id, &e))?;
+    let inv = einvoice::read_invoice(&xml)
+        .map_err(|e| WebError::from(super::routes::stored_unreadable(id, &e)))?;
     let register = store::register(&st.db, row.register_id).await?;
     let url = lookup_url(headers, st.secure_cookies, &row.seller_tax_code, &row.code);
     let mut summary = vec![("Cộng tiền hàng".to_string(), inv.totals.before_tax)];

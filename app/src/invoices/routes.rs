@@ -572,12 +572,7 @@ pub async fn create_sale(
             issue::sell(&st.db, st.invoice_signer.as_deref(), &new, merchant.is_demo).await?;
         (sale, fresh)
     };
-    let result = settle(&st, sale).await?;
-    if fresh {
-        Ok(created("sale", result.sale.id, result))
-    } else {
-        Ok((StatusCode::OK, Json(result)).into_response())
-    }
+    sale_answer(&st, sale, fresh).await
 }
 
 /// A checked cart, priced as its invoice will state it, ready to store.
@@ -658,6 +653,16 @@ async fn qr_request(
 }
 
 /// Brings a sale up to date: issues its invoice when it is paid (or not paid by QR).
+/// A new sale answers 201 (audited), a repeated one 200 with the first sale.
+async fn sale_answer(st: &AppState, sale: Sale, fresh: bool) -> ApiResult<Response> {
+    let result = settle(st, sale).await?;
+    if fresh {
+        Ok(created("sale", result.sale.id, result))
+    } else {
+        Ok((StatusCode::OK, Json(result)).into_response())
+    }
+}
+
 pub async fn settle(st: &AppState, sale: Sale) -> ApiResult<SaleResult> {
     let payment_request = match sale.payment_request_id {
         Some(id) => requests::by_id(&st.db, id).await?,
@@ -807,12 +812,7 @@ pub async fn replace_invoice(
         merchant.is_demo,
     )
     .await?;
-    let result = settle(&st, sale).await?;
-    if fresh {
-        Ok(created("sale", result.sale.id, result))
-    } else {
-        Ok((StatusCode::OK, Json(result)).into_response())
-    }
+    sale_answer(&st, sale, fresh).await
 }
 
 /// The merchants whose invoices the person may read (`None`: all).
@@ -941,10 +941,7 @@ pub async fn lookup(
         .await?
         .ok_or_else(not_found)?;
     let xml = store::signed_xml(db, row.id).await?.ok_or_else(not_found)?;
-    let inv = einvoice::read_invoice(&xml).map_err(|e| {
-        tracing::error!(invoice = row.id, error = %e, "stored invoice XML unreadable");
-        ApiError::internal()
-    })?;
+    let inv = einvoice::read_invoice(&xml).map_err(|e| stored_unreadable(row.id, &e))?;
     let reports = einvoice::verify_signatures(&xml, &einvoice::VerifyOptions::default());
     let (valid, signer) = match &reports {
         Ok(r) if !r.is_empty() => (
@@ -1010,6 +1007,12 @@ pub async fn lookup_api(
     Query(q): Query<LookupQuery>,
 ) -> ApiResult<Json<LookupResult>> {
     Ok(Json(lookup(&st.db, &q.mst, &q.code).await?.0))
+}
+
+/// An invoice this server stored and now cannot read is a fault of ours, not a missing page.
+pub(super) fn stored_unreadable(id: i64, e: &einvoice::ReadError) -> ApiError {
+    tracing::error!(invoice = id, error = %e, "stored invoice XML unreadable");
+    ApiError::internal()
 }
 
 #[cfg(test)]

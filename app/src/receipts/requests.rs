@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use vietqr::{Initiation, Service, VietQr};
 
-use crate::auth::{AuditObject, Caller, forbidden};
+use crate::auth::{Caller, forbidden};
 use crate::db::{Db, now_micros};
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError, parse_json};
 use crate::register::store;
@@ -159,13 +159,7 @@ pub async fn create(
             )
         })?;
     let r = insert(&st.db, &account, stall.id, &n, expiry, Some(p.person_id)).await?;
-    let id = r.id.to_string();
-    let mut resp = (StatusCode::CREATED, Json(r)).into_response();
-    resp.extensions_mut().insert(AuditObject {
-        kind: "payment_request",
-        id,
-    });
-    Ok(resp)
+    Ok(crate::api::created("payment_request", r.id, r))
 }
 
 /// Stores a payment request to `account` for the stall (input already checked): used by the
