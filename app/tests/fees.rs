@@ -264,6 +264,20 @@ async fn generating_a_period_twice_creates_nothing_new() {
         (Some(0), Some(4))
     );
     let again = bills(&w, "2026-11").await;
+    // A period that is not YYYY-MM is an error, not an empty list.
+    let (s, e) = call(
+        &w,
+        &w.manager_a,
+        "GET",
+        &format!("/api/v1/markets/{}/fee-bills?period=2026-13", w.market_a),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (422, Some("validation_failed")),
+        "{e}"
+    );
     let ids = |b: &[Value]| {
         b.iter()
             .map(|b| (b["id"].as_i64(), b["payment_request_id"].as_i64()))

@@ -144,7 +144,8 @@ pub async fn put_account(
 
 /// The market's bills (all periods, or one), each with its payment state; overdue derived.
 #[utoipa::path(get, path = "/api/v1/markets/{id}/fee-bills", tag = "fees", params(BillQuery),
-    responses((status = 200, body = Vec<Bill>), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Vec<Bill>), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn bills(
     State(st): State<AppState>,
     caller: Caller,
@@ -153,6 +154,9 @@ pub async fn bills(
 ) -> ApiResult<Json<Vec<Bill>>> {
     managed_market(&st, &caller, id).await?;
     let period = q.period.as_deref().filter(|p| !p.is_empty());
+    if period.is_some_and(|p| parse_period(p).is_none()) {
+        return Err(ApiError::validation(vec![period_error()]));
+    }
     Ok(Json(list_bills(&st.db, id, period).await?))
 }
 

@@ -383,6 +383,15 @@ pub struct GenerateReport {
 }
 
 /// `(year, month)` of a 'YYYY-MM' period.
+pub fn period_error() -> FieldError {
+    FieldError::new(
+        "period",
+        "invalid",
+        "Kỳ thu theo dạng YYYY-MM, ví dụ 2026-11",
+        "Period as YYYY-MM, e.g. 2026-11",
+    )
+}
+
 pub fn parse_period(period: &str) -> Option<(i32, u8)> {
     let (y, m) = period.split_once('-')?;
     if y.len() != 4 || m.len() != 2 {
@@ -415,12 +424,7 @@ pub fn check_generate(g: &GenerateInput) -> ApiResult<(String, i64)> {
     let mut errors = Vec::new();
     let period = parse_period(g.period.trim());
     if period.is_none() {
-        errors.push(FieldError::new(
-            "period",
-            "invalid",
-            "Kỳ thu theo dạng YYYY-MM, ví dụ 2026-11",
-            "Period as YYYY-MM, e.g. 2026-11",
-        ));
+        errors.push(period_error());
     }
     let day = g.due_day.unwrap_or(DEFAULT_DUE_DAY);
     if !(1..=28).contains(&day) {
